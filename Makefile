@@ -1,0 +1,56 @@
+# trashseg_nb: the two commands of the README, and the helpers behind them.
+#   make demo   the main job end to end on the default data (creates .venv and installs on first use)
+#   make test   every notebook's tests through nbdev_test, plus the README check
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-stamp
+SHARED_DATA := ../shared/data/taco-recycle
+export NO_ALBUMENTATIONS_UPDATE := 1
+export WANDB_MODE ?= offline
+export PYTHONHASHSEED := 0
+
+.PHONY: help install data demo test readme sync-check clean-cache
+
+help:
+	@echo "make demo    run the main job on the default data (data/taco-recycle or \$$TRASHSEG_DATA)"
+	@echo "make test    install if needed and run all notebook tests (nbdev_test) and the README check"
+	@echo "make readme  render README.md from nbs/index.ipynb"
+
+# Install once into $(VENV); reinstall when the package settings change.
+# torch/torchvision first: pinned releases that the local wheel cache serves (any other torch downloads GBs).
+install: $(STAMP)
+$(STAMP): settings.ini setup.py
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip check
+	@touch $(STAMP)
+
+# data/taco-recycle: link the shared default data set when it lies beside the checkout.
+data:
+	@if [ -n "$$TRASHSEG_DATA" ]; then echo "data: using TRASHSEG_DATA=$$TRASHSEG_DATA"; \
+	elif [ -e data/taco-recycle ]; then echo "data: data/taco-recycle is present"; \
+	elif [ -d $(SHARED_DATA) ]; then ln -s ../$(SHARED_DATA) data/taco-recycle && echo "data: linked data/taco-recycle -> $(SHARED_DATA)"; \
+	else echo "data: no data found. Put the competition layout (train_all.json, test.json, image folders) in"; \
+	     echo "      data/taco-recycle, or set TRASHSEG_DATA=/path/to/data (see data/README.md)."; exit 1; fi
+
+demo: install data
+	$(BIN)/trashseg_data_summary --out outputs/data_summary
+
+test: install
+	@$(MAKE) --no-print-directory data || echo "data: tests on real data will be skipped"
+	$(PY) .ci/render_readme.py --check
+	$(BIN)/nbdev_test --do_print --timing
+
+readme: install
+	$(PY) .ci/render_readme.py
+
+# notebooks and module in sync, notebooks clean (what GitHub's nbdev-ci checks too)
+sync-check: install
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
+	@git diff --exit-code --stat -- trashseg_nb nbs || { echo "nbdev_export/nbdev_clean changed files: run them and commit"; exit 1; }
+
+clean-cache:
+	rm -rf outputs/cache
