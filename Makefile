@@ -10,6 +10,7 @@ SHARED_DATA := ../shared/data/taco-recycle
 export NO_ALBUMENTATIONS_UPDATE := 1
 export WANDB_MODE ?= offline
 export PYTHONHASHSEED := 0
+DEMO_EPOCHS ?= 3
 
 .PHONY: help install data demo test readme sync-check clean-cache
 
@@ -37,7 +38,7 @@ data:
 	     echo "      data/taco-recycle, or set TRASHSEG_DATA=/path/to/data (see data/README.md)."; exit 1; fi
 
 demo: install data
-	$(BIN)/trashseg_data_summary --out outputs/data_summary
+	$(BIN)/trashseg_main --epochs $(DEMO_EPOCHS)
 
 test: install
 	@$(MAKE) --no-print-directory data || echo "data: tests on real data will be skipped"
