@@ -3,7 +3,8 @@
 
 Not a test: a benchmark. Run it on an otherwise idle machine:  .venv/bin/python nbs/bench/bench_train.py
 Both paths use the same lite0 + FPN model, optimiser (AdamW), loss, channels_last and bf16 autocast (on CPU),
-and the same batches. Two data sources are timed:
+and the same batches (the Learner's `PlainTensors` callback and the raw loop both turn fastai's tensor subclasses
+into plain tensors). Two data sources are timed:
   - 'loader': batches come from the fastai DataLoader (JPEG decoding and augmentation in the loop);
   - 'cached': a few batches are loaded once and cycled, so only the model's work is timed.
 Each measurement runs `--warmup` steps first; the Learner and the raw loop alternate, `--repeats` times.
@@ -72,6 +73,7 @@ def raw_speed(source):
     for i in range(args.warmup + args.steps):
         if i == args.warmup: t0 = time.perf_counter()
         xb, yb = next(batches)
+        xb, yb = xb.as_subclass(torch.Tensor), yb.as_subclass(torch.Tensor)   # a raw loop gets plain tensors
         with torch.autocast('cpu', dtype=torch.bfloat16):
             loss = loss_fn(model(xb).float(), yb)
         opt.zero_grad(); loss.backward(); opt.step()
