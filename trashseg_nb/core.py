@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #be6a35e4
 from __future__ import annotations
-import os, random, tempfile, warnings
+import functools, os, platform, random, tempfile, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -16,8 +16,9 @@ os.environ.setdefault('WANDB_MODE', 'offline')           # W&B logs locally unle
 
 # %% auto #0
 __all__ = ['CLASSES', 'N_CLASSES', 'IGNORE_INDEX', 'PSEUDO_OFFSET', 'PALETTE', 'DATA_ENV', 'OUTPUTS_ENV', 'DEFAULT_DATA',
-           'DEVICE_ENV', 'class_id', 'colorize', 'project_root', 'data_root', 'outputs_root', 'real_data_or_none',
-           'atomic_write', 'script', 'seed_everything', 'pick_device']
+           'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root', 'outputs_root',
+           'real_data_or_none', 'atomic_write', 'script', 'seed_everything', 'pick_device', 'resolve_precision',
+           'precision_warning', 'cpu_model', 'hardware_info', 'warn_if_slow', 'choose_precision']
 
 # %% ../nbs/00_core.ipynb #cf9eaaab
 CLASSES = ('Background', 'General trash', 'Paper', 'Paper pack', 'Metal', 'Glass',
@@ -167,3 +168,85 @@ def pick_device(device:str|torch.device|None=None, # e.g. 'cpu', 'cuda:1'; None 
     if torch.cuda.is_available(): return torch.device('cuda')
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
+
+# %% ../nbs/00_core.ipynb #eb9d57aa
+PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
+
+def resolve_precision(requested:str,    # one of `PRECISIONS`
+                      device_type:str,  # 'cpu', 'cuda', 'mps', ...
+                      native_bf16:bool, # does the device run bfloat16 natively?
+                     )->str:            # 'fp32', 'bf16' or 'fp16'
+    "The precision to run: `requested`, with 'auto' resolved from the device type and its native bf16 support."
+    if requested not in PRECISIONS: raise ValueError(f"unknown precision {requested!r}; choose one of {', '.join(PRECISIONS)}")
+    if requested == 'auto':
+        if device_type == 'cuda': return 'bf16' if native_bf16 else 'fp16'
+        if device_type == 'cpu': return 'bf16' if native_bf16 else 'fp32'
+        return 'fp32'
+    if requested == 'fp16' and device_type != 'cuda': raise ValueError(f"fp16 needs a CUDA GPU; on {device_type} use bf16 or fp32")
+    return requested
+
+# %% ../nbs/00_core.ipynb #0341d940
+def precision_warning(precision:str,    # a resolved precision
+                      device_type:str,  # 'cpu', 'cuda', ...
+                      native_bf16:bool, # does the device run bfloat16 natively?
+                     )->str|None:       # the warning, or None when the choice is fine
+    "A warning for a precision that this device runs through slow fallback kernels."
+    if precision == 'bf16' and device_type == 'cpu' and not native_bf16:
+        return ("bf16 on this CPU (no AVX512-BF16 or AMX) runs through slow fallback kernels: on an AVX2-only AMD EPYC "
+                "it trained 20-40x slower than fp32. Use precision 'auto' (fp32 here) unless you mean to measure it.")
+    if precision == 'bf16' and device_type == 'cuda' and not native_bf16:
+        return "bf16 on a GPU without native support (before Ampere) is emulated and slow; 'auto' picks fp16 there."
+    return None
+
+# %% ../nbs/00_core.ipynb #385b08a9
+def cpu_model()->str:
+    "The CPU's model name, with family and model numbers where the name is vague (from /proc/cpuinfo, else `platform`)."
+    try: fields = dict(l.split(':', 1) for l in Path('/proc/cpuinfo').read_text().split('\n\n')[0].splitlines() if ':' in l)
+    except OSError: fields = {}
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    name = fields.get('model name') or platform.processor() or platform.machine()
+    if 'cpu family' in fields and 'model' in fields: name += f" (family {fields['cpu family']}, model {fields['model']})"
+    return name
+
+def _cpu_flag(name:str)->bool:
+    f = getattr(torch.cpu, name, None)   # private torch helpers: absent in some builds, so a missing one means "no"
+    try: return bool(f()) if f is not None else False
+    except Exception: return False
+
+@functools.lru_cache(maxsize=None)
+def _hardware_info(device:str)->dict:
+    d = torch.device(device)
+    info = {'device': str(d), 'cpu': cpu_model(), 'cpu_capability': torch.backends.cpu.get_cpu_capability(),
+            'avx512_bf16': _cpu_flag('_is_avx512_bf16_supported'), 'amx': _cpu_flag('_is_amx_tile_supported'),
+            'cpu_count': os.cpu_count()}
+    if d.type == 'cuda': info.update(gpu=torch.cuda.get_device_name(d), native_bf16=bool(torch.cuda.is_bf16_supported()))
+    else: info['native_bf16'] = d.type == 'cpu' and (info['avx512_bf16'] or info['amx'])
+    return info
+
+def hardware_info(device:str|torch.device='cpu', # the device that will run the model
+                 )->dict:
+    "Device, CPU model, CPU capability, native bf16 support and threads: what precision depends on and results record."
+    return {**_hardware_info(str(torch.device(device))), 'threads': torch.get_num_threads(), 'torch': torch.__version__}
+
+# %% ../nbs/00_core.ipynb #4969214b
+_slow_warned = set()
+
+def warn_if_slow(precision:str, device_type:str, native_bf16:bool):
+    "Warn, once per process and device type, where `precision_warning` has something to say."
+    msg = precision_warning(precision, device_type, native_bf16)
+    if msg and (precision, device_type) not in _slow_warned:
+        _slow_warned.add((precision, device_type)); warnings.warn(msg, stacklevel=3)
+
+def choose_precision(requested:str='auto',                 # one of `PRECISIONS`
+                     device:str|torch.device|None=None,   # the run's device (default: `pick_device()`)
+                     verbose:bool=True,                   # print the one-line summary
+                    )->tuple[str, dict]:                  # (resolved precision, `hardware_info` plus the choice)
+    "Resolve `requested` on `device`, say what was chosen and why, warn if it will be slow; return it and the facts."
+    device = pick_device(device)
+    hw = hardware_info(device)
+    precision = resolve_precision(requested, device.type, hw['native_bf16'])
+    warn_if_slow(precision, device.type, hw['native_bf16'])
+    where = hw.get('gpu') or f"{hw['cpu']}, {hw['cpu_capability']}, {hw['threads']} threads"
+    if verbose: print(f"device {device} ({where}; native bf16: {'yes' if hw['native_bf16'] else 'no'}): precision {precision}"
+                      + (f" (from {requested!r})" if requested != precision else ''))
+    return precision, {**hw, 'precision_requested': requested, 'precision': precision}

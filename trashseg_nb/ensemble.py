@@ -24,25 +24,32 @@ def vote(preds:np.ndarray,                # (M, ...) class ids predicted by M mo
     "Weighted per-pixel vote; ties go to the first model (in order) that predicted one of the tied classes."
     preds = np.asarray(preds)
     M, shape = preds.shape[0], preds.shape[1:]
-    p = preds.reshape(M, -1).astype(np.int64)
-    P = p.shape[1]
-    if p.size and (p.min() < 0 or p.max() >= n_classes): raise ValueError(f"predictions hold class ids outside 0..{n_classes-1}")
-    w = np.ones((M, n_classes)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if w.shape not in ((M,), (M, n_classes)): raise ValueError(f"weights of shape {w.shape}; expected ({M},) or ({M}, {n_classes})")
-    if w.ndim == 1: w = np.repeat(w[:, None], n_classes, 1)
-    if (w < 0).any(): raise ValueError("weights must not be negative")
-    # score[c, pixel] = sum of the weights of the votes for c: one bincount over (class, pixel) cells
-    cells = (p * P + np.arange(P)).ravel()
-    scores = np.bincount(cells, weights=np.take_along_axis(w, p, axis=1).ravel(), minlength=n_classes * P).reshape(n_classes, P)
-    best = scores.max(0)
-    tied = np.isclose(scores, best, rtol=1e-9, atol=1e-12)
-    out = np.full(P, -1, dtype=np.int64)
-    for m in range(M):                                   # M is small: a loop over models, not pixels
-        todo = out < 0
-        if not todo.any(): break
-        ok = todo & tied[p[m], np.arange(P)]
-        out[ok] = p[m][ok]
-    return out.reshape(shape).astype(np.uint8)
+    p = preds.reshape(M, -1)
+    if p.size and ((p.min() < 0 if p.dtype.kind == 'i' else False) or p.max() >= n_classes):
+        raise ValueError(f"predictions hold class ids outside 0..{n_classes-1}")
+    p, P = p.astype(np.uint8, copy=False), p.shape[1]
+    if weights is None:                   # votes per class: one pass over the uint8 maps per class
+        scores = np.stack([(p == c).sum(0, dtype=np.int16) for c in range(n_classes)])
+        tied = scores == scores.max(0)
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape not in ((M,), (M, n_classes)): raise ValueError(f"weights of shape {w.shape}; expected ({M},) or ({M}, {n_classes})")
+        if (w < 0).any(): raise ValueError("weights must not be negative")
+        if w.ndim == 1: w = np.repeat(w[:, None], n_classes, 1)
+        scores, pixels = np.zeros((n_classes, P)), np.arange(P)
+        for m in range(M): scores[p[m], pixels] += w[m][p[m]]    # one vote per pixel and model: no repeated index
+        best = scores.max(0)
+        tied = scores >= best - (1e-9 * np.abs(best) + 1e-12)    # float sums: equal within a tolerance
+    out = np.zeros(P, dtype=np.uint8)     # the (lowest) best class: right wherever one class alone has the best score
+    for c in range(n_classes - 1, 0, -1): out[tied[c]] = c       # row by row: numpy's argmax along axis 0 is slower
+    multi = np.flatnonzero(tied.sum(0) > 1)
+    if multi.size:                        # ties: the first model (in order) whose class is among the tied ones
+        sub, pm = np.full(multi.size, 255, dtype=np.uint8), p[:, multi]
+        for m in range(M):                # M is small: a loop over models, not pixels
+            ok = (sub == 255) & tied[pm[m], multi]
+            sub[ok] = pm[m][ok]
+        out[multi] = sub
+    return out.reshape(shape)
 
 # %% ../nbs/10_ensemble.ipynb #f1e19155
 def soft_vote(probs:list[np.ndarray],        # M arrays (n_classes, H, W) of probabilities

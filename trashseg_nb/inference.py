@@ -4,7 +4,8 @@
 
 # %% ../nbs/08_inference.ipynb #634bd346
 from __future__ import annotations
-import csv, io, json, os, sys, time, warnings
+import csv, functools, io, json, os, sys, time, warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
 import numpy as np
@@ -17,15 +18,17 @@ from fastprogress.fastprogress import progress_bar
 from .core import *
 from .data import *
 from .model import load_model
+from .deploy import TorchProbs, OnnxSegModel
 from .learner import confusion_matrix, iou_from_confusion, plot_confusion
 
 csv.field_size_limit(sys.maxsize)
 
 # %% auto #0
-__all__ = ['SUB_SIZE', 'SUB_PIXELS', 'SUB_HEADER', 'encode_prediction', 'decode_prediction', 'SubmissionWriter',
-           'write_submission', 'read_submission', 'check_submission', 'to_submission_size', 'tta_views',
-           'predict_probs', 'predict_coco', 'save_probs', 'load_probs', 'score_maps', 'score_submission', 'predict_run',
-           'write_score_report', 'predict_cli', 'score_cli', 'main_job', 'main_cli']
+__all__ = ['SUB_SIZE', 'SUB_PIXELS', 'SUB_HEADER', 'ENGINES', 'encode_prediction', 'decode_prediction', 'SubmissionWriter',
+           'write_submission', 'read_submission', 'check_submission', 'to_submission_size', 'nearest_pixels',
+           'bilinear_at', 'tta_views', 'as_engine', 'predict_probs', 'infer_batch_size', 'predict_coco', 'save_probs',
+           'load_probs', 'score_maps', 'score_submission', 'load_engine', 'predict_run', 'write_score_report',
+           'predict_cli', 'score_cli', 'main_job', 'main_cli']
 
 # %% ../nbs/08_inference.ipynb #0f8716fb
 SUB_SIZE = 256                      # side of the class map in a submission
@@ -147,6 +150,34 @@ def to_submission_size(class_map:np.ndarray)->np.ndarray:
     if class_map.shape == (SUB_SIZE, SUB_SIZE): return class_map
     return _to_sub(image=np.zeros((*class_map.shape, 3), np.uint8), mask=class_map)['mask']
 
+# %% ../nbs/08_inference.ipynb #9d284821
+@functools.lru_cache(maxsize=64)
+def nearest_pixels(height:int, width:int, size:int=SUB_SIZE)->tuple[torch.Tensor, torch.Tensor]: # (rows, cols) of the source
+    "The source rows and columns a nearest-neighbour resize of a (height, width) map to (size, size) reads."
+    import cv2
+    rows = cv2.resize(np.arange(height, dtype=np.float32)[:, None], (1, size), interpolation=cv2.INTER_NEAREST)[:, 0]
+    cols = cv2.resize(np.arange(width, dtype=np.float32)[None], (size, 1), interpolation=cv2.INTER_NEAREST)[0]
+    return torch.from_numpy(rows.astype(np.int64)), torch.from_numpy(cols.astype(np.int64))
+
+# %% ../nbs/08_inference.ipynb #114f8620
+def _taps(n_out:int, n_in:int, idx:torch.Tensor):
+    src = ((idx.float() + 0.5) * (n_in / n_out) - 0.5).clamp(min=0)     # as F.interpolate(bilinear, align_corners=False)
+    i0 = src.floor().long().clamp(max=n_in - 1)
+    return i0, (i0 + 1).clamp(max=n_in - 1), src - i0
+
+def bilinear_at(p:torch.Tensor,              # (N, C, h, w) maps
+                size:tuple[int, int],        # (H, W) they would be resized to
+                rows:torch.Tensor|None=None, # rows of the (H, W) map to read (default: all)
+                cols:torch.Tensor|None=None, # columns to read (default: all)
+               )->torch.Tensor:              # (N, C, len(rows), len(cols))
+    "`F.interpolate(p, size, mode='bilinear')[..., rows, :][..., cols]`, computed only at those rows and columns."
+    H, W = size
+    if rows is None: return p if p.shape[-2:] == (H, W) else F.interpolate(p, size=(H, W), mode='bilinear', align_corners=False)
+    if p.shape[-2:] == (H, W): return p[:, :, rows][:, :, :, cols]
+    r0, r1, wr = _taps(H, p.shape[-2], rows.to(p.device)); c0, c1, wc = _taps(W, p.shape[-1], cols.to(p.device))
+    pr = p[:, :, r0] * (1 - wr)[:, None] + p[:, :, r1] * wr[:, None]
+    return pr[..., c0] * (1 - wc) + pr[..., c1] * wc
+
 # %% ../nbs/08_inference.ipynb #e56937b0
 def tta_views(tta:str|None)->tuple[list, list]: # (flips, scales); flips among 'none', 'h', 'v'
     "The flips and scales of a TTA spec such as 'flip,scale'."
@@ -160,52 +191,71 @@ def tta_views(tta:str|None)->tuple[list, list]: # (flips, scales); flips among '
 
 def _flip(x, how): return x if how == 'none' else x.flip(-1) if how == 'h' else x.flip(-2)
 
-def predict_probs(model:torch.nn.Module,   # a `SegModel` (e.g. from `load_model`)
+def as_engine(model, precision:str='auto', mean:tuple|None=None, std:tuple|None=None):
+    "An engine for `model`: a `SegModel` is wrapped in `TorchProbs`; an engine (e.g. `OnnxSegModel`) is returned as it is."
+    return TorchProbs(model, mean, std, precision) if isinstance(model, torch.nn.Module) else model
+
+def predict_probs(model,                   # an engine (`TorchProbs`, `OnnxSegModel`) or a `SegModel`
                   images:list[np.ndarray], # RGB uint8 images (H, W, 3) of one size
                   size:int,                # base inference side (usually the training size)
-                  mean:tuple, std:tuple,   # normalisation of the encoder
+                  mean:tuple|None=None, std:tuple|None=None, # normalisation of a `SegModel` (default: its `meta`)
                   tta:str|None=None,       # e.g. 'flip,scale'
-                  precision:str='auto',    # 'auto' (bf16 on CPU, fp16 on CUDA), 'fp32', 'bf16', 'fp16'
-                 )->torch.Tensor:          # (N, n_classes, H, W) float32 probabilities
-    "Class probabilities of a batch of images at their own resolution, averaged over TTA views."
-    device = next(model.parameters()).device
-    x = torch.from_numpy(np.stack(images)).to(device).permute(0, 3, 1, 2).float().div_(255)
-    x = ((x - torch.tensor(mean, device=device)[:, None, None]) / torch.tensor(std, device=device)[:, None, None]).contiguous(memory_format=torch.channels_last)
+                  precision:str='auto',    # for a `SegModel`: one of `PRECISIONS`, 'auto' resolved on the hardware
+                  out_size:int|None=None,  # None: the images' resolution; else only the pixels of a nearest resize to this side
+                 )->torch.Tensor:          # (N, n_classes, H, W) or (N, n_classes, out_size, out_size) float32 probabilities
+    "Class probabilities of a batch of images averaged over TTA views, at their own resolution or sampled for `out_size`."
+    engine = as_engine(model, precision, mean, std)
+    x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float()   # a channels_last view of the NHWC pixels
     H, W = x.shape[-2:]
-    if precision == 'auto': precision = 'fp16' if device.type == 'cuda' else 'bf16' if device.type == 'cpu' else 'fp32'
-    dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(precision)
+    rows, cols = nearest_pixels(H, W, out_size) if out_size else (None, None)
     flips, scales = tta_views(tta)
     acc = None
-    model.eval()
-    with torch.inference_mode(), torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
-        for s in scales:
-            side = max(32, int(round(size * s / 32)) * 32)
-            xs = F.interpolate(x, size=(side, side), mode='bilinear', align_corners=False) if (side, side) != (H, W) else x
-            for fl in flips:
-                p = _flip(model(_flip(xs, fl)).float().softmax(1), fl)
-                p = F.interpolate(p, size=(H, W), mode='bilinear', align_corners=False) if p.shape[-2:] != (H, W) else p
-                acc = p if acc is None else acc + p
+    for s in scales:
+        side = max(32, int(round(size * s / 32)) * 32)
+        xs = F.interpolate(x, size=(side, side), mode='bilinear', align_corners=False) if (side, side) != (H, W) else x
+        for fl in flips:
+            p = bilinear_at(_flip(engine(_flip(xs, fl)), fl).cpu(), (H, W), rows, cols)
+            acc = p if acc is None else acc + p
     return acc / (len(flips) * len(scales))
 
 # %% ../nbs/08_inference.ipynb #4bb09de4
-def predict_coco(model, coco, ids:list|None=None, size:int|None=None, tta:str|None=None, bs:int=8,
-                 precision:str='auto', progress:bool=True)->Iterator[tuple[int, torch.Tensor]]:
-    "Yield (image id, (n_classes, H, W) probabilities) for the images of `coco`, batch by batch."
-    meta = getattr(model, 'meta', {})
+def infer_batch_size(device:torch.device)->int:
+    "Images per inference batch: 2 on a CPU (fastest measured, see below), 8 on a GPU."
+    return 8 if torch.device(device).type == 'cuda' else 2
+
+def _read_rgb(coco, i:int)->np.ndarray:
+    p = image_path(coco, i)
+    try: return np.asarray(Image.open(p).convert('RGB'))
+    except Exception as e: raise CocoError(f"{coco.source}: image {i}: cannot read {p}: {e}") from None
+
+def predict_coco(model,                  # an engine or a `SegModel` (see `predict_probs`)
+                 coco,                   # COCO to predict (`load_coco`)
+                 ids:list|None=None,     # image ids (default: all, in the file's order)
+                 size:int|None=None,     # base inference side (default: the model's training size, else 512)
+                 tta:str|None=None,      # TTA views, e.g. 'flip,scale'
+                 bs:int|None=None,       # images per batch (default: `infer_batch_size` of the engine's device)
+                 precision:str='auto',   # for a `SegModel`, see `choose_precision`
+                 progress:bool=True,     # show a progress bar
+                 out_size:int|None=None, # None: probabilities at each image's resolution; 256: only what a submission needs
+                )->Iterator[tuple[int, torch.Tensor]]:
+    "Yield (image id, (n_classes, H, W) probabilities) for the images of `coco`, batch by batch; the next batch is read meanwhile."
+    engine = as_engine(model, precision)
+    meta = getattr(engine, 'meta', {}) or {}
     size = size or meta.get('size') or 512
-    mean, std = meta.get('mean', (0.485, 0.456, 0.406)), meta.get('std', (0.229, 0.224, 0.225))
+    bs = bs or infer_batch_size(getattr(engine, 'device', torch.device('cpu')))
     ids = list(ids if ids is not None else coco.getImgIds())
     batches = [ids[i:i + bs] for i in range(0, len(ids), bs)]
-    for batch in (progress_bar(batches, leave=False) if progress else batches):
-        groups = {}
-        for i in batch:
-            p = image_path(coco, i)
-            try: img = np.asarray(Image.open(p).convert('RGB'))
-            except Exception as e: raise CocoError(f"{coco.source}: image {i}: cannot read {p}: {e}") from None
-            groups.setdefault(img.shape, []).append((i, img))
-        for items in groups.values():
-            probs = predict_probs(model, [im for _, im in items], size, mean, std, tta, precision)
-            for (i, _), pr in zip(items, probs): yield i, pr.cpu()
+    read = lambda batch: [(i, _read_rgb(coco, i)) for i in batch]
+    with ThreadPoolExecutor(1) as pool:   # JPEG decoding (which releases the GIL) overlaps the model's work
+        nxt = pool.submit(read, batches[0]) if batches else None
+        for k in (progress_bar(range(len(batches)), leave=False) if progress else range(len(batches))):
+            items = nxt.result()
+            nxt = pool.submit(read, batches[k + 1]) if k + 1 < len(batches) else None
+            groups = {}
+            for i, img in items: groups.setdefault(img.shape, []).append((i, img))
+            for group in groups.values():
+                probs = predict_probs(engine, [im for _, im in group], size, tta=tta, out_size=out_size)
+                for (i, _), pr in zip(group, probs): yield i, pr
 
 def save_probs(probs:torch.Tensor, path:str|Path)->Path:
     "Save (n_classes, H, W) probabilities as uint8 at 256x256 (area-resized, `round(255 p)`)."
@@ -248,31 +298,58 @@ def score_submission(sub:str|Path, # submission CSV
     return res
 
 # %% ../nbs/08_inference.ipynb #4f6a227e
-def predict_run(run:str|Path,            # run folder (with model.pth) or a model file
+ENGINES = ('torch', 'onnx')
+
+def load_engine(run:str|Path,            # run folder, or a model.pth (torch) or .onnx file (onnx)
+                engine:str='torch',      # one of `ENGINES`
+                precision:str='auto',    # torch: one of `PRECISIONS`, resolved on the device (onnx runs fp32)
+                device=None,             # torch: the device (default: `pick_device()`)
+                verbose:bool=True,       # say once what runs where
+               ):
+    "The engine that predicts with a run: its `model.pth` in PyTorch, or its `model.onnx` (from `trashseg_export`) in onnxruntime."
+    run = Path(run)
+    if engine == 'torch':
+        device = pick_device(device)
+        precision, _ = choose_precision(precision, device, verbose)
+        return TorchProbs(load_model(run/'model.pth' if run.is_dir() else run, device), precision=precision)
+    if engine == 'onnx':
+        f = run/'model.onnx' if run.is_dir() else run
+        if run.is_dir() and not f.is_file(): raise FileNotFoundError(f"{run}: no model.onnx; export it first: trashseg_export --run {run}")
+        e = OnnxSegModel(f)
+        if verbose: print(f"engine onnx: {f} in onnxruntime on the CPU ({cpu_model()}), fp32")
+        return e
+    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+def predict_run(run:str|Path,            # run folder (with model.pth / model.onnx) or a model file
                 coco,                    # COCO to predict (`load_coco`), e.g. test.json
                 out:str|Path,            # submission CSV to write
                 tta:str|None='flip,scale', # TTA views
                 probs_dir:str|Path|None=None, # also save uint8 probabilities here
                 size:int|None=None,      # base inference size (default: the run's training size)
-                bs:int=8, precision:str='auto', overwrite:bool=False, device=None,
+                bs:int|None=None,        # images per batch (default: `infer_batch_size`)
+                precision:str='auto',    # torch engine: one of `PRECISIONS`, 'auto' resolved on the hardware
+                overwrite:bool=False,    # replace an existing submission
+                device=None,             # torch engine: the device (default: `pick_device()`)
+                engine:str='torch',      # one of `ENGINES`
                )->Path:
     "Predict every image of `coco` with a trained run and write a submission CSV (and probabilities)."
-    run = Path(run)
-    model = load_model(run/'model.pth' if run.is_dir() else run, pick_device(device)).to(memory_format=torch.channels_last)
+    model = load_engine(run, engine, precision, device)
     t0, n = time.time(), 0
     rows = []
     if probs_dir is not None: Path(probs_dir).mkdir(parents=True, exist_ok=True)
+    out_size = None if probs_dir is not None else SUB_SIZE   # saved probabilities are area-resized from full resolution
     with SubmissionWriter(out, overwrite) as w:
-        for i, probs in predict_coco(model, coco, size=size, tta=tta, bs=bs, precision=precision):
+        for i, probs in predict_coco(model, coco, size=size, tta=tta, bs=bs, out_size=out_size):
             name = coco.imgs[i]['file_name']
-            w.write(name, to_submission_size(probs.argmax(0).numpy().astype(np.uint8)))
+            r, c = nearest_pixels(*probs.shape[-2:]) if out_size is None else (slice(None), slice(None))
+            w.write(name, probs[:, r][:, :, c].argmax(0).numpy().astype(np.uint8))
             if probs_dir is not None:
                 save_probs(probs, Path(probs_dir)/f'{i}.npy'); rows.append((i, name, f'{i}.npy'))
             n += 1
     if probs_dir is not None:
         atomic_write(Path(probs_dir)/'index.csv', lambda t: pd.DataFrame(rows, columns=['image_id', 'file_name', 'probs']).to_csv(t, index=False), overwrite=True)
     dt = time.time() - t0
-    print(f"predicted {n} images in {dt:.0f} s ({n / max(dt, 1e-9):.1f} img/s, TTA {tta or 'none'}); wrote {out}")
+    print(f"predicted {n} images in {dt:.0f} s ({n / max(dt, 1e-9):.1f} img/s, {model.name} engine, {model.precision}, TTA {tta or 'none'}); wrote {out}")
     return Path(out)
 
 def write_score_report(res:dict, out:str|Path, title:str='')->Path:
@@ -300,8 +377,9 @@ def predict_cli(run:str=None,              # run folder (outputs/runs/<run>) or 
                 tta:str='flip,scale',      # TTA: comma-separated hflip / flip / scale, or none
                 probs:str=None,            # folder for uint8 probabilities (soft voting, pseudo-labels)
                 size:int=None,             # base inference size (default: the run's training size)
-                bs:int=8,                  # batch size
-                precision:str='auto',      # auto (bf16 on CPU, fp16 on GPU), fp32, bf16, fp16
+                bs:int=None,               # images per batch (default: 2 on a CPU, 8 on a GPU)
+                precision:str='auto',      # torch engine: auto (from the hardware: bf16 where it is native, else fp32 on CPU), fp32, bf16, fp16
+                engine:str='torch',        # torch (model.pth) or onnx (model.onnx from trashseg_export, run by onnxruntime)
                 data:str=None,             # data root (default: $TRASHSEG_DATA, then data/taco-recycle)
                 overwrite:bool=False,      # replace an existing submission
                ):
@@ -309,7 +387,7 @@ def predict_cli(run:str=None,              # run folder (outputs/runs/<run>) or 
     if not run: raise SystemExit('trashseg_predict: --run is required (a run folder or a model.pth)')
     path = Path(coco) if Path(coco).is_file() else data_root(data)/coco
     c = load_coco(path)
-    predict_run(run, c, out, None if tta == 'none' else tta, probs, size, bs, precision, overwrite)
+    predict_run(run, c, out, None if tta == 'none' else tta, probs, size, bs, precision, overwrite, engine=engine)
     print(f"checked: {check_submission(out, c)} rows, one per image of {path.name}")
 
 @script
@@ -353,7 +431,7 @@ def main_job(data:str|Path|None=None, out:str|Path|None=None, epochs:int=3, size
     val = coco_subset(load_coco(out/'folds'/'val_fold0.json'), json.loads((run/'config.json').read_text())['valid_ids'])
     scores = {}
     for name, views in (('no_tta', None), ('tta', tta)):
-        sub = predict_run(run, val, out/f'val_fold0_{name}.csv', tta=views, bs=bs, overwrite=True)
+        sub = predict_run(run, val, out/f'val_fold0_{name}.csv', tta=views, overwrite=True)
         res = score_submission(sub, val)
         write_score_report(res, out/f'val_fold0_{name}', f'validation fold 0, {name.replace("_", " ")}:')
         scores[name] = res['miou']
@@ -361,10 +439,11 @@ def main_job(data:str|Path|None=None, out:str|Path|None=None, epochs:int=3, size
     print('== 5/5 predict test.json')
     test = load_coco(root/'test.json')
     if max_test: test = coco_subset(test, test.getImgIds()[:max_test])
-    sub = predict_run(run, test, out/'submission.csv', tta=tta, bs=bs, overwrite=True)
+    sub = predict_run(run, test, out/'submission.csv', tta=tta, overwrite=True)
     n = check_submission(sub, test)
     summary = {'validation_miou_no_tta': scores['no_tta'], 'validation_miou_tta': scores['tta'], 'tta': tta, 'epochs': epochs, 'size': size,
-               'submission': str(sub), 'rows': n, 'run': str(run), 'minutes': (time.time() - t0) / 60}
+               'submission': str(sub), 'rows': n, 'run': str(run), 'minutes': (time.time() - t0) / 60,
+               'machine': json.loads((run/'config.json').read_text()).get('hardware')}
     atomic_write(out/'summary.json', lambda t: t.write_text(json.dumps(summary, indent=1)), overwrite=True)
     print(f"\ndone in {summary['minutes']:.1f} min.\n  submission:      {sub} ({n} rows, checked)\n"
           f"  validation mIoU: {scores['no_tta']:.4f} without TTA, {scores['tta']:.4f} with TTA ({tta}) on fold 0\n"

@@ -216,15 +216,17 @@ class HistoryCSV(CSVLogger):
         super()._write_line(log)
 
 # %% ../nbs/07_learner.ipynb #c766bad2
-def precision_callbacks(precision:str='auto', device:torch.device|None=None)->list:
-    "Callbacks for 'auto' (fp16 on GPU, bf16 on CPU), 'fp16', 'bf16' or 'fp32'."
-    device = device or pick_device()
-    if precision == 'auto': precision = 'fp16' if device.type == 'cuda' else 'bf16' if device.type == 'cpu' else 'fp32'
+def precision_callbacks(precision:str='auto',              # one of `PRECISIONS`; 'auto' is resolved on the hardware
+                        device:torch.device|None=None,     # the training device (default: `pick_device()`)
+                       )->list:
+    "Mixed-precision callbacks for `precision` on `device`: none for fp32, `MixedPrecision` on CUDA, `CPUAutocast` on CPU."
+    device = pick_device(device)
+    native = hardware_info(device)['native_bf16']
+    precision = resolve_precision(precision, device.type, native)
     if precision == 'fp32': return []
-    if precision not in ('fp16', 'bf16'): raise ValueError(f"unknown precision {precision!r}; choose auto, fp32, fp16 or bf16")
-    if device.type == 'cuda': return [MixedPrecision('fp16' if precision == 'fp16' else 'bf16')]
-    if precision == 'bf16': return [CPUAutocast()]
-    raise ValueError(f"fp16 needs a GPU; on {device.type} use bf16 or fp32")
+    if device.type == 'cuda': return [MixedPrecision(precision)]
+    warn_if_slow(precision, device.type, native)
+    return [CPUAutocast()]
 
 # %% ../nbs/07_learner.ipynb #55a629d7
 def seg_learner(dls,                            # DataLoaders from `seg_dataloaders`
@@ -323,6 +325,7 @@ def train_run(resume:bool=False,     # continue the run in `out`/`run` from its 
         for f in ('history.csv', 'state.json', 'metrics.json'): (out/f).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg['seed'])
+    precision, hardware = choose_precision(cfg['precision'])   # says once what runs where, and why
     root = data_root(cfg['data'])
     coco_path = Path(cfg['coco']) if Path(cfg['coco']).is_file() else root/cfg['coco']
     coco = load_coco(coco_path)
@@ -362,7 +365,7 @@ def train_run(resume:bool=False,     # continue the run in `out`/`run` from its 
     if pseudo_ids: pseudo_info = {'n_pseudo': len(pseudo_ids), 'n_pseudo_per_epoch': dls.train.n - len(train_ids)}
     mean, std = encoder_stats(cfg['encoder'])
     info = {**{k: v for k, v in cfg.items() if k != 'extra_cbs'}, 'run': run, 'coco_path': str(coco_path), **hashes,
-            'n_train': len(train_ids), 'n_valid': len(valid_ids), **pseudo_info, 'mean': mean, 'std': std, 'versions': _versions(),
+            'n_train': len(train_ids), 'n_valid': len(valid_ids), **pseudo_info, 'mean': mean, 'std': std, 'versions': _versions(), 'hardware': hardware,
             'train_ids': train_ids, 'valid_ids': valid_ids}
     prior = json.loads((out/'config.json').read_text()) if resume and (out/'config.json').exists() else None
     if prior and (prior['train_ids'], prior['valid_ids']) != (train_ids, valid_ids): raise ValueError(f"{out}: resuming with another fold or data than the run started with")
@@ -371,7 +374,7 @@ def train_run(resume:bool=False,     # continue the run in `out`/`run` from its 
     if cfg['class_weights']: weights = [float(w) for w in str(cfg['class_weights']).split(',')] if isinstance(cfg['class_weights'], str) else list(cfg['class_weights'])
     stages = cfg['layer_decay'] is not None
     learn = seg_learner(dls, encoder=cfg['encoder'], decoder=cfg['decoder'], pretrained=cfg['pretrained'], loss=cfg['loss'], pseudo_weight=cfg['pseudo_weight'],
-                        class_weights=weights, stages=stages, channels_last=cfg['channels_last'], precision=cfg['precision'], path=out)
+                        class_weights=weights, stages=stages, channels_last=cfg['channels_last'], precision=precision, path=out)
     best_cb = BestMIoUCallback('best')
     cbs = [best_cb, EarlyStopOnLoss(cfg['patience']), HistoryCSV(fname='history.csv', append=resume), SaveLastCallback()]
     start = 0
@@ -445,7 +448,7 @@ def train_cli(data:str=None,            # data root (default: $TRASHSEG_DATA, th
               class_weights:str=None,   # comma-separated per-class CE weights (11 numbers)
               seed:int=42,              # seed of model init, augmentation and shuffling
               patience:int=3,           # early stopping patience on validation loss
-              precision:str='auto',     # auto (bf16 on CPU, fp16 on GPU), fp32, fp16, bf16
+              precision:str='auto',     # auto (from the hardware: bf16 where it is native, else fp32 on CPU), fp32, bf16, fp16
               num_workers:int=0,        # data loader processes
               max_train:int=None,       # use only the first N training images (smoke runs)
               max_valid:int=None,       # use only the first N validation images (smoke runs)

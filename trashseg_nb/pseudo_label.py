@@ -15,7 +15,7 @@ from fastai.data.core import TfmdDL
 from .core import *
 from .data import *
 from .model import load_model
-from .inference import predict_coco
+from .inference import predict_coco, load_engine
 
 # %% auto #0
 __all__ = ['PSEUDO_ID_START', 'pseudo_label_map', 'make_pseudo_labels', 'PseudoLabels', 'WithPseudoLabels', 'PseudoCapDL',
@@ -41,15 +41,15 @@ def make_pseudo_labels(run:str|Path,           # trained run folder (or model.pt
                        threshold:float=0.9,    # confidence needed to keep a pixel
                        class_thresholds:dict|None=None, # per-class thresholds by class name
                        tta:str|None='flip',    # TTA views averaged before thresholding
-                       size:int|None=None, bs:int=8, precision:str='auto', overwrite:bool=False)->Path:
+                       size:int|None=None, bs:int|None=None, precision:str='auto', overwrite:bool=False)->Path:
     "Write confident pseudo-labels (PNG masks, `pseudo.json`, `summary.csv`, `config.json`) for the images of `coco`."
     out = Path(out)
     if (out/'pseudo.json').exists() and not overwrite: raise FileExistsError(f"{out}/pseudo.json exists; pass overwrite=True (--overwrite) to replace it")
     (out/'masks').mkdir(parents=True, exist_ok=True)
     run = Path(run)
-    model = load_model(run/'model.pth' if run.is_dir() else run, pick_device()).to(memory_format=torch.channels_last)
+    model = load_engine(run, 'torch', precision)   # says once which precision runs where
     images, kept, predicted, total = [], np.zeros(N_CLASSES, np.int64), np.zeros(N_CLASSES, np.int64), 0
-    for i, probs in predict_coco(model, coco, size=size, tta=tta, bs=bs, precision=precision):
+    for i, probs in predict_coco(model, coco, size=size, tta=tta, bs=bs):
         label = pseudo_label_map(probs, threshold, class_thresholds)
         new_id = PSEUDO_ID_START + int(i)
         name = f'masks/{new_id}.png'
@@ -66,7 +66,7 @@ def make_pseudo_labels(run:str|Path,           # trained run folder (or model.pt
     summary = pd.DataFrame({'class': CLASSES, 'predicted_pixels': predicted, 'kept_pixels': kept,
                             'kept_share_of_predicted': np.where(predicted > 0, kept / np.maximum(predicted, 1), np.nan)})
     atomic_write(out/'summary.csv', lambda t: summary.to_csv(t, index=False), overwrite=True)
-    cfg = {'run': str(run), 'source': coco.source, 'source_sha1': getattr(coco, 'sha1', None), 'threshold': threshold,
+    cfg = {'run': str(run), 'precision': model.precision, 'hardware': hardware_info(model.device), 'source': coco.source, 'source_sha1': getattr(coco, 'sha1', None), 'threshold': threshold,
            'class_thresholds': class_thresholds, 'tta': tta, 'images': len(images), 'ignored_share': 1 - kept.sum() / max(total, 1)}
     atomic_write(out/'config.json', lambda t: t.write_text(json.dumps(cfg, indent=1)), overwrite=True)
     atomic_write(out/'pseudo.json', lambda t: t.write_text(json.dumps(index)), overwrite=True)
