@@ -4,7 +4,7 @@
 
 # %% ../nbs/06a_deploy.ipynb #ac716bff
 from __future__ import annotations
-import json, time, warnings
+import json, os, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -162,13 +162,15 @@ def export_run(run:str|Path,              # a run folder with model.pth and conf
     model = load_model(run/'model.pth')
     out = Path(out) if out else run/'model.onnx'
     imgs = parity_images(run, n_images)   # before writing anything: a run without images to check is refused first
-    f = export_onnx(model, out, overwrite=overwrite, run=run.name)
+    if out.exists() and not overwrite: raise FileExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
+    tmp = export_onnx(model, out.with_name(f'.{out.name}.checking.onnx'), overwrite=True, run=run.name)
     size = model.meta.get('size') or 256
     small = [np.asarray(Image.fromarray(im).resize((size, size), Image.BILINEAR)) for im in imgs]
-    try: results = [onnx_parity(model, OnnxSegModel(f), small), onnx_parity(model, OnnxSegModel(f), imgs)]
-    except ValueError: f.unlink(); raise   # a failed export is not left behind as if it were good
-    atomic_write(Path(str(f) + '.parity.json'), lambda t: t.write_text(json.dumps(results, indent=1)), overwrite=True)
-    return f, results
+    try: results = [onnx_parity(model, OnnxSegModel(tmp), small), onnx_parity(model, OnnxSegModel(tmp), imgs)]
+    except Exception: tmp.unlink(); raise   # a failed export neither stays behind nor replaces a good one
+    os.replace(tmp, out)
+    atomic_write(Path(str(out) + '.parity.json'), lambda t: t.write_text(json.dumps(results, indent=1)), overwrite=True)
+    return out, results
 
 # %% ../nbs/06a_deploy.ipynb #0d9cbbaa
 @script
