@@ -4,7 +4,6 @@
 
 # %% ../nbs/05_augment.ipynb #8a577c5f
 from __future__ import annotations
-import numpy as np
 import albumentations as A
 from .core import *
 

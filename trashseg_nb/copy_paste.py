@@ -43,8 +43,8 @@ def rle_annotation(mask:np.ndarray, category_id:int, image_id:int, ann_id:int, *
 
 # %% ../nbs/04_copy_paste.ipynb #43bf56ca
 def paste(img:np.ndarray, class_map:np.ndarray, patch:np.ndarray, patch_mask:np.ndarray, label:int, y:int, x:int,
-          visible:list|None=None)->None:
-    "Paste `patch` where `patch_mask` is set, at row `y`, column `x`, in place; covered visible masks lose those pixels."
+          visible:list|None=None)->np.ndarray:
+    "Paste `patch` where `patch_mask` is set, at row `y`, column `x`, in place; covered visible masks lose those pixels. Returns the pasted region."
     h, w = patch_mask.shape
     region = np.zeros(class_map.shape, bool)
     region[y:y + h, x:x + w] = patch_mask

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #be6a35e4
 from __future__ import annotations
-import functools, os, platform, random, tempfile, warnings
+import functools, os, platform, tempfile, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -16,16 +16,16 @@ os.environ.setdefault('WANDB_MODE', 'offline')           # W&B logs locally unle
 
 # %% auto #0
 __all__ = ['CLASSES', 'N_CLASSES', 'IGNORE_INDEX', 'PSEUDO_OFFSET', 'PALETTE', 'DATA_ENV', 'OUTPUTS_ENV', 'DEFAULT_DATA',
-           'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root', 'outputs_root',
-           'real_data_or_none', 'atomic_write', 'script', 'seed_everything', 'pick_device', 'resolve_precision',
-           'precision_warning', 'cpu_model', 'hardware_info', 'warn_if_slow', 'choose_precision']
+           'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root', 'data_file', 'run_file',
+           'outputs_root', 'real_data_or_none', 'atomic_write', 'script', 'seed_everything', 'pick_device',
+           'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info', 'warn_if_slow', 'choose_precision']
 
 # %% ../nbs/00_core.ipynb #cf9eaaab
 CLASSES = ('Background', 'General trash', 'Paper', 'Paper pack', 'Metal', 'Glass',
            'Plastic', 'Styrofoam', 'Plastic bag', 'Battery', 'Clothing')
 N_CLASSES = len(CLASSES)
 IGNORE_INDEX = 255  # label value that losses and metrics skip (e.g. unsure pseudo-label pixels)
-PSEUDO_OFFSET = 100 # in training targets, PSEUDO_OFFSET + k marks a pseudo-label pixel of class k (see 09_pseudo_label)
+PSEUDO_OFFSET = 100 # in training targets, PSEUDO_OFFSET + k marks a pseudo-label pixel of class k (see 12_pseudo_label)
 
 # %% ../nbs/00_core.ipynb #a23db9f9
 def class_id(name:str, # class name in any letter case, e.g. 'plastic bag'
@@ -91,6 +91,22 @@ def data_root(path:str|Path|None=None, # explicit data folder; wins over everyth
         f"no data folder at {', '.join(tried)}. Provide the competition layout (train_all.json, test.json and the "
         f"image folders) by passing a path, setting {DATA_ENV}=/path/to/data, or placing it at {DEFAULT_DATA} "
         f"(`make data` links ../shared/data/taco-recycle there when it exists).")
+
+# %% ../nbs/00_core.ipynb #c3120ac8
+def data_file(name:str|Path,             # a path to an existing file, or a name inside the data root
+              data:str|Path|None=None,   # the data root, see `data_root`
+             )->Path:
+    "`name` when it is a file, else `name` inside the data root."
+    p = Path(name)
+    return p if p.is_file() else data_root(data)/p
+
+# %% ../nbs/00_core.ipynb #744d00aa
+def run_file(run:str|Path,          # a run folder, or a file in one
+             name:str='model.pth',  # the file wanted when `run` is a folder
+            )->Path:
+    "`run/name` when `run` is a folder, else `run` itself."
+    run = Path(run)
+    return run/name if run.is_dir() else run
 
 # %% ../nbs/00_core.ipynb #01f7f053
 def outputs_root(path:str|Path|None=None, # explicit outputs folder

@@ -4,14 +4,13 @@
 
 # %% ../nbs/01_data.ipynb #4b0ccc61
 from __future__ import annotations
-import contextlib, hashlib, io, json, os, shutil, warnings
+import contextlib, hashlib, io, json, shutil, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
 from pycocotools.coco import COCO
 import pycocotools.mask as mask_utils
-from fastcore.script import Param
 from fastprogress.fastprogress import progress_bar
 from .core import *
 
@@ -316,7 +315,7 @@ def seg_datablock(coco:COCO,                # index from `load_coco`
 def seg_dataloaders(coco:COCO, train_ids:list, valid_ids:list,
                     bs:int=8,            # batch size
                     num_workers:int=0,   # loader processes (0: load in the main process)
-                    dl_type=None,        # fastai DataLoader class (e.g. `PseudoCapDL` of 09_pseudo_label)
+                    dl_type=None,        # fastai DataLoader class (e.g. `PseudoCapDL` of 12_pseudo_label)
                     dl_kwargs:list|None=None, # per-split keyword arguments of the DataLoaders ([train, valid])
                     **kwargs,            # passed to `seg_datablock` (size, train_aug, encoder, channels_last, masks, seed)
                    )->DataLoaders:

@@ -4,7 +4,6 @@
 
 # %% ../nbs/02_eda.ipynb #b4018006
 from __future__ import annotations
-import json, os
 from pathlib import Path
 import numpy as np
 import pandas as pd

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_split.ipynb #b0e015b4
 from __future__ import annotations
-import hashlib, json, os, warnings
+import contextlib, json, os, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,11 +12,12 @@ from sklearn.model_selection import StratifiedGroupKFold
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from .core import *
 from .data import *
-from .eda import annotation_table, class_presence, image_class_pixels, SIZE_BUCKETS
+from .eda import annotation_table, class_presence, image_class_pixels
 
 # %% auto #0
-__all__ = ['SPLITTERS', 'DEFAULT_STRATEGY', 'fold_ids', 'split_sgkf', 'image_labels', 'split_multilabel', 'fold_deviation',
-           'deviation_summary', 'compare_strategies', 'make_split', 'fold_summary', 'write_folds', 'split_cli']
+__all__ = ['RARE_WARNING', 'SPLITTERS', 'DEFAULT_STRATEGY', 'fold_ids', 'quiet_rare_classes', 'split_sgkf', 'image_labels',
+           'split_multilabel', 'fold_deviation', 'deviation_summary', 'compare_strategies', 'make_split', 'fold_of',
+           'fold_summary', 'write_folds', 'split_cli']
 
 # %% ../nbs/03_split.ipynb #a93126f9
 def fold_ids(folds:pd.Series, # image id -> validation fold, from a split function
@@ -26,11 +27,22 @@ def fold_ids(folds:pd.Series, # image id -> validation fold, from a split functi
     if fold not in set(folds.values): raise ValueError(f"fold {fold} does not exist; the split has folds {sorted(set(folds.values))}")
     return folds.index[folds != fold].tolist(), folds.index[folds == fold].tolist()
 
+
+RARE_WARNING = 'too rare to stratify'
+
 def _warn_rare(presence:pd.DataFrame, k:int):
     rare = {c: int(n) for c, n in presence.sum().items() if 0 < n < k}
     if rare:
-        warnings.warn("too rare to stratify over %d folds, so some validation folds will not contain them: %s"
+        warnings.warn(RARE_WARNING + " over %d folds, so some validation folds will not contain them: %s"
                       % (k, ', '.join(f"{c} ({n} image{'s' if n > 1 else ''})" for c, n in rare.items())), stacklevel=3)
+
+# %% ../nbs/03_split.ipynb #2ea6e9a3
+@contextlib.contextmanager
+def quiet_rare_classes():
+    "Silence the warning about classes too rare to stratify (for callers that report the split themselves)."
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message=RARE_WARNING)
+        yield
 
 # %% ../nbs/03_split.ipynb #4e9b9d7e
 def split_sgkf(coco,        # index from `load_coco`
@@ -117,8 +129,7 @@ def compare_strategies(coco,                     # index from `load_coco`
     pixels = pixels if pixels is not None else image_class_pixels(coco)
     presence = class_presence(coco)
     rows = []
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='too rare to stratify')
+    with quiet_rare_classes():
         for name, split in SPLITTERS.items():
             for s in seeds:
                 folds = split(coco, k, s)
@@ -134,6 +145,21 @@ def make_split(coco, k:int=5, seed:int=42, strategy:str=DEFAULT_STRATEGY)->pd.Se
     "Split `coco` into `k` folds with the named strategy ('multilabel' or 'sgkf')."
     if strategy not in SPLITTERS: raise ValueError(f"unknown split strategy {strategy!r}; choose one of {', '.join(SPLITTERS)}")
     return SPLITTERS[strategy](coco, k, seed)
+
+# %% ../nbs/03_split.ipynb #abce9ad7
+def fold_of(coco,                         # index from `load_coco`
+            fold:int,                     # the validation fold
+            k:int=5,                      # folds of the default split
+            split_seed:int=42,            # seed of the default split
+            folds:str|Path|None=None,     # a folder written by `trashseg_split`; wins over `k` and `split_seed`
+           )->tuple[list, list]:          # (training ids, validation ids)
+    "Training and validation image ids of `fold`: from fold files in `folds`, or the default split of `coco`."
+    if folds is not None:
+        ids = pd.read_csv(Path(folds)/'folds.csv')
+        missing = set(ids.image_id) ^ set(coco.getImgIds())
+        if missing: raise ValueError(f"{folds}/folds.csv does not match {coco.source}: {len(missing)} image ids differ, e.g. {sorted(missing)[:5]}")
+        return ids.image_id[ids.fold != fold].tolist(), ids.image_id[ids.fold == fold].tolist()
+    with quiet_rare_classes(): return fold_ids(make_split(coco, k, split_seed), fold)
 
 # %% ../nbs/03_split.ipynb #f0bf7519
 def fold_summary(coco, folds:pd.Series, pixels:pd.DataFrame|None=None)->pd.DataFrame:
@@ -199,7 +225,7 @@ def split_cli(coco:str='train_all.json', # COCO file: a path, or a name in the d
               overwrite:bool=False,      # replace existing fold files
              ):
     "Split a COCO file into k folds and write train/val COCO files with a per-fold summary."
-    path = Path(coco) if Path(coco).is_file() else data_root(data)/coco
+    path = data_file(coco, data)
     c = load_coco(path)
     folds = make_split(c, k, seed, strategy)
     out = Path(out) if out else outputs_root()/'folds'

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from trashseg_nb.core import outputs_root, hardware_info
 from trashseg_nb import ensemble
-from trashseg_nb.inference import write_submission, read_submission
+from trashseg_nb.submission import write_submission, read_submission
 from trashseg_nb.ensemble import ensemble_submissions
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
