@@ -34,6 +34,7 @@ def visible_masks(coco, img_id:int)->list[tuple[dict, np.ndarray]]:
         if vis.any(): out.append((a, vis))
     return out[::-1]
 
+# %% ../nbs/04_copy_paste.ipynb #d995ae28
 def rle_annotation(mask:np.ndarray, category_id:int, image_id:int, ann_id:int, **extra)->dict:
     "A COCO annotation holding `mask` as compressed RLE (iscrowd 0), with its area and box."
     rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
@@ -53,6 +54,7 @@ def paste(img:np.ndarray, class_map:np.ndarray, patch:np.ndarray, patch_mask:np.
     for _, m in (visible or []): m &= ~region
     return region
 
+# %% ../nbs/04_copy_paste.ipynb #4ea161ea
 def random_object_view(patch:np.ndarray, patch_mask:np.ndarray, rng:np.random.Generator,
                        scale=(0.6, 1.4), rotate=(-30, 30), max_side:int|None=None)->tuple[np.ndarray, np.ndarray]:
     "A randomly flipped, scaled and rotated copy of an object patch and its mask, cropped to the mask's box."
@@ -124,6 +126,7 @@ def background_ranking(coco, cache=None)->list:
     share = {i: float((cache.mask(i) == 0).mean()) for i in coco.getImgIds()}
     return sorted(share, key=lambda i: (-share[i], i))
 
+# %% ../nbs/04_copy_paste.ipynb #3aa1fb44
 def generate_copy_paste(coco,                    # training fold (`load_coco`); the only source of canvases and objects
                         classes:list[str],       # class names to paste, e.g. ['Battery', 'Clothing']
                         n:int,                   # images to generate
@@ -165,9 +168,6 @@ def _with_classes(coco, classes)->list:
     if not ids: raise ValueError(f"{coco.source}: no image with class {', '.join(classes)}")
     return ids
 
-def _resize_nearest(a:np.ndarray, h:int, w:int)->np.ndarray:
-    return np.asarray(Image.fromarray(a.astype(np.uint8)).resize((w, h), Image.NEAREST))
-
 def generate_mosaic(coco, classes:list[str], n:int, out:str|Path, seed:int=0, overwrite:bool=False)->Path:
     "2x2 mosaics of training images, each with at least one image holding a chosen class."
     rng = np.random.default_rng(seed)
@@ -184,11 +184,12 @@ def generate_mosaic(coco, classes:list[str], n:int, out:str|Path, seed:int=0, ov
             src = np.asarray(Image.open(image_path(coco, tid)).convert('RGB').resize((wd, h), Image.BILINEAR))
             img[y0:y0 + h, x0:x0 + wd] = src
             for a, m in visible_masks(coco, tid):
-                full = np.zeros((H, W), bool); full[y0:y0 + h, x0:x0 + wd] = _resize_nearest(m, h, wd) > 0
+                full = np.zeros((H, W), bool); full[y0:y0 + h, x0:x0 + wd] = resize_mask(m, h, wd) > 0
                 parts.append((coco.label_of_cat[a['category_id']], full))
         w.add(img, parts, tiles, [])
     return w.write()
 
+# %% ../nbs/04_copy_paste.ipynb #9929a419
 def generate_cutmix(coco, classes:list[str], n:int, out:str|Path, seed:int=0, margin:float=0.15, overwrite:bool=False)->Path:
     "Canvas images with a rectangle (around an object of a chosen class) copied in from another training image."
     rng = np.random.default_rng(seed)
@@ -207,7 +208,7 @@ def generate_cutmix(coco, classes:list[str], n:int, out:str|Path, seed:int=0, ma
         box = np.zeros((H, W), bool); box[y0:y1, x0:x1] = True
         img[box] = src_img[box]
         cv = coco.imgs[cid]
-        parts = [(coco.label_of_cat[a['category_id']], (_resize_nearest(m, H, W) > 0 if m.shape != (H, W) else m) & ~box) for a, m in visible_masks(coco, cid)]
+        parts = [(coco.label_of_cat[a['category_id']], (resize_mask(m, H, W) > 0 if m.shape != (H, W) else m) & ~box) for a, m in visible_masks(coco, cid)]
         parts += [(coco.label_of_cat[a['category_id']], m & box) for a, m in visible_masks(coco, ann['image_id'])]
         w.add(img, parts, [cid, ann['image_id']], [ann['id']])
     return w.write()
@@ -231,6 +232,7 @@ def merge_extra(coco, extra)->object:
         warnings.simplefilter('ignore')
         return coco_from_dict(d, coco.img_dir, f"{coco.source}+{extra.source}")
 
+# %% ../nbs/04_copy_paste.ipynb #cbc09a89
 def check_no_leak(extra, valid_ids)->None:
     "Raise if any generated image of `extra` was made from an image in `valid_ids`."
     valid = set(valid_ids)
@@ -249,6 +251,7 @@ class ObjectBank:
         self.source_images = sorted({a['image_id'] for a in objs})
     def __len__(self): return len(self.items)
 
+# %% ../nbs/04_copy_paste.ipynb #c0ff4bb2
 class CopyPaste(A.DualTransform):
     "Paste 1..`max_objects` random objects from an `ObjectBank` (random flip, scale, rotation) into image and mask."
     def __init__(self, bank:ObjectBank, max_objects:int=2, scale=(0.6, 1.4), rotate=(-30, 30), p:float=0.5):
@@ -288,7 +291,7 @@ def copy_paste_cli(coco:str,                      # training-fold COCO file (e.g
                   ):
     "Generate copy-paste, mosaic or cutmix training images of rare classes from a training fold."
     if method not in GENERATORS: raise SystemExit(f"unknown method {method!r}; choose {', '.join(GENERATORS)}")
-    path = Path(coco) if Path(coco).is_file() else data_root(data)/coco
+    path = data_file(coco, data)
     c = load_coco(path)
     out = Path(out) if out else outputs_root()/method
     made = GENERATORS[method](c, [s.strip() for s in classes.split(',') if s.strip()], n, out, seed=seed, overwrite=overwrite)

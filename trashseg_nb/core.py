@@ -224,6 +224,7 @@ def cpu_model()->str:
     if 'cpu family' in fields and 'model' in fields: name += f" (family {fields['cpu family']}, model {fields['model']})"
     return name
 
+# %% ../nbs/00_core.ipynb #822022c2
 def _cpu_flag(name:str)->bool:
     f = getattr(torch.cpu, name, None)   # private torch helpers: absent in some builds, so a missing one means "no"
     try: return bool(f()) if f is not None else False
@@ -253,6 +254,7 @@ def warn_if_slow(precision:str, device_type:str, native_bf16:bool):
     if msg and (precision, device_type) not in _slow_warned:
         _slow_warned.add((precision, device_type)); warnings.warn(msg, stacklevel=3)
 
+# %% ../nbs/00_core.ipynb #d1976e12
 def choose_precision(requested:str='auto',                 # one of `PRECISIONS`
                      device:str|torch.device|None=None,   # the run's device (default: `pick_device()`)
                      verbose:bool=True,                   # print the one-line summary

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import contextlib, hashlib, io, json, shutil, warnings
 from pathlib import Path
+import cv2
 import numpy as np
 import pandas as pd
 from PIL import Image
@@ -15,10 +16,11 @@ from fastprogress.fastprogress import progress_bar
 from .core import *
 
 # %% auto #0
-__all__ = ['MASK_CACHE_VERSION', 'CocoError', 'check_coco_dict', 'coco_from_dict', 'load_coco', 'coco_subset', 'image_path',
-           'check_images', 'build_mask', 'MaskCache', 'class_table', 'show_overlay', 'encoder_stats',
-           'AlbumentationsTransform', 'TrainAlbumentations', 'ValidAlbumentations', 'ToChannelsLast', 'seg_datablock',
-           'seg_dataloaders', 'export_mmseg', 'markdown_table', 'write_data_summary', 'data_summary_cli']
+__all__ = ['MASK_CACHE_VERSION', 'CocoError', 'check_coco_dict', 'CocoSet', 'coco_from_dict', 'load_coco', 'coco_subset',
+           'image_path', 'check_images', 'build_mask', 'resize_mask', 'MaskCache', 'image_class_pixels', 'class_table',
+           'show_overlay', 'encoder_stats', 'AlbumentationsTransform', 'TrainAlbumentations', 'ValidAlbumentations',
+           'ToChannelsLast', 'seg_datablock', 'seg_dataloaders', 'export_mmseg', 'markdown_table', 'write_data_summary',
+           'data_summary_cli']
 
 # %% ../nbs/01_data.ipynb #972ba4c2
 class CocoError(ValueError):
@@ -91,23 +93,40 @@ def check_coco_dict(d:dict,       # parsed COCO content
     return notes
 
 # %% ../nbs/01_data.ipynb #f8811984
+class CocoSet(COCO):
+    "pycocotools' `COCO` index of a competition-style file, plus its image folder, origin and the class of each category."
+    def __init__(self, d:dict,                  # COCO content (checked by the caller)
+                 img_dir:str|Path='.',           # folder the images' file names are relative to
+                 source:str='<dict>',            # where it came from, for messages
+                 path:str|Path|None=None,        # the JSON file it was read from, if any
+                 sha1:str|None=None,             # SHA-1 of that file
+                ):
+        super().__init__()
+        self.dataset = d
+        with contextlib.redirect_stdout(io.StringIO()): self.createIndex()
+        self.img_dir, self.source, self.path, self._sha1 = Path(img_dir), source, (None if path is None else Path(path)), sha1
+        self.label_of_cat = {c['id']: class_id(c['name']) for c in d['categories']}   # category id -> class id 0..10
+
+    @property
+    def sha1(self)->str:
+        "SHA-1 of the file it was read from, else of its content (computed once, when first asked)."
+        if self._sha1 is None: self._sha1 = hashlib.sha1(json.dumps(self.dataset, sort_keys=True).encode()).hexdigest()
+        return self._sha1
+
+# %% ../nbs/01_data.ipynb #3c3dc2be
 def coco_from_dict(d:dict,              # COCO content
                    img_dir:str|Path='.', # folder the images' file names are relative to
                    source:str='<dict>',  # where it came from, for messages
-                  )->COCO:
-    "Check `d` and index it with pycocotools; adds `img_dir`, `source` and `label_of_cat` (category id -> class id)."
+                  )->CocoSet:
+    "Check `d` (problems that do not stop us are warned about) and index it."
     for note in check_coco_dict(d, source): warnings.warn(note, stacklevel=2)
     d.setdefault('annotations', [])
-    coco = COCO()
-    coco.dataset = d
-    with contextlib.redirect_stdout(io.StringIO()): coco.createIndex()
-    coco.img_dir, coco.source = Path(img_dir), source
-    coco.label_of_cat = {c['id']: class_id(c['name']) for c in d['categories']}
-    return coco
+    return CocoSet(d, img_dir, source)
 
+# %% ../nbs/01_data.ipynb #75345901
 def load_coco(path:str|Path,                # a COCO JSON file such as train_all.json
               img_dir:str|Path|None=None,   # image folder; else the JSON's `image_root` key, else the JSON's folder
-             )->COCO:
+             )->CocoSet:
     "Read, check and index a competition-style COCO file; errors name the file and the offending ids."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"COCO file not found: {path}")
@@ -115,15 +134,15 @@ def load_coco(path:str|Path,                # a COCO JSON file such as train_all
     try: d = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CocoError(f"{path}: not valid JSON ({e})") from None
     if img_dir is None: img_dir = path.parent/d['image_root'] if isinstance(d, dict) and 'image_root' in d else path.parent
-    coco = coco_from_dict(d, img_dir, str(path))
-    coco.path, coco.sha1 = path, hashlib.sha1(raw).hexdigest()
-    return coco
+    for note in check_coco_dict(d, str(path)): warnings.warn(note, stacklevel=2)
+    d.setdefault('annotations', [])
+    return CocoSet(d, img_dir, str(path), path, hashlib.sha1(raw).hexdigest())
 
 # %% ../nbs/01_data.ipynb #49e6152c
-def coco_subset(coco:COCO,            # index from `load_coco`
+def coco_subset(coco:CocoSet,            # index from `load_coco`
                 ids:list,             # image ids to keep, in this order
                 source:str|None=None, # name for messages; the original's with the count by default
-               )->COCO:
+               )->CocoSet:
     "A COCO index of the images `ids` of `coco` and their annotations (same categories and image folder)."
     keep = set(ids)
     unknown = [i for i in ids if i not in coco.imgs]
@@ -134,13 +153,14 @@ def coco_subset(coco:COCO,            # index from `load_coco`
         return coco_from_dict(d, coco.img_dir, source or f"{coco.source}[{len(ids)} images]")
 
 # %% ../nbs/01_data.ipynb #73f19548
-def image_path(coco:COCO, # index from `load_coco`
+def image_path(coco:CocoSet, # index from `load_coco`
                img_id:int, # image id
               )->Path:
     "Path of image `img_id`."
     return coco.img_dir/coco.imgs[img_id]['file_name']
 
-def check_images(coco:COCO,        # index from `load_coco`
+# %% ../nbs/01_data.ipynb #4ec64188
+def check_images(coco:CocoSet,        # index from `load_coco`
                  ids:list|None=None, # image ids to check; all by default
                  decode:bool=False,  # fully decode each image (slow) instead of reading its header
                 )->None:
@@ -161,7 +181,7 @@ def check_images(coco:COCO,        # index from `load_coco`
         raise CocoError(f"{coco.source}: {len(problems)} image problem(s):\n  " + '\n  '.join(problems[:20]) + more)
 
 # %% ../nbs/01_data.ipynb #c9894d82
-def build_mask(coco:COCO, # index from `load_coco`
+def build_mask(coco:CocoSet, # index from `load_coco`
                img_id:int, # image id
               )->np.ndarray: # class map (height, width), uint8 in 0..10
     "Class map of one image: background 0, objects painted by decreasing `area` so that smaller ones end on top."
@@ -173,16 +193,24 @@ def build_mask(coco:COCO, # index from `load_coco`
         mask[coco.annToMask(a) == 1] = coco.label_of_cat[a['category_id']]
     return mask
 
+# %% ../nbs/01_data.ipynb #c2786385
+def resize_mask(mask:np.ndarray, # (H, W) class map
+                height:int, width:int,
+               )->np.ndarray:    # (height, width) uint8
+    "Nearest-neighbour resize of a class map (OpenCV `INTER_NEAREST`, as albumentations resizes masks)."
+    mask = np.asarray(mask, dtype=np.uint8)
+    return mask if mask.shape == (height, width) else cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST)
+
 # %% ../nbs/01_data.ipynb #1be28fea
 MASK_CACHE_VERSION = 1  # bump when the mask rules change, to invalidate every cache
 
 class MaskCache:
     "PNG class maps of a COCO file's images in `root`, keyed by the file's content hash; built on first use."
-    def __init__(self, coco:COCO,                 # index from `load_coco` (or `coco_from_dict`)
+    def __init__(self, coco:CocoSet,                 # index from `load_coco` (or `coco_from_dict`)
                  root:str|Path|None=None):        # cache folder; `outputs/cache/masks` by default
         self.coco = coco
-        sha = getattr(coco, 'sha1', None) or hashlib.sha1(json.dumps(coco.dataset, sort_keys=True).encode()).hexdigest()
-        stem = Path(getattr(coco, 'path', 'coco')).stem
+        sha = coco.sha1
+        stem = Path(coco.path or 'coco').stem
         self.dir = Path(root or outputs_root()/'cache'/'masks')/f"{stem}-v{MASK_CACHE_VERSION}-{sha[:16]}"
 
     def path(self, img_id:int)->Path:
@@ -203,8 +231,19 @@ class MaskCache:
         for i in (progress_bar(ids, leave=False) if progress else ids): self.path(i)
         return self
 
+# %% ../nbs/01_data.ipynb #bb89795f
+def image_class_pixels(coco,             # index from `load_coco`
+                       cache:MaskCache|None=None, # `MaskCache(coco)` by default
+                       ids:list|None=None, # image ids; all by default
+                      )->pd.DataFrame:   # rows: image ids; columns: the 11 classes; values: pixel counts
+    "Pixels of each class in each image, from the class maps."
+    cache = cache or MaskCache(coco)
+    ids = list(ids if ids is not None else coco.getImgIds())
+    counts = np.stack([np.bincount(cache.mask(i).ravel(), minlength=256)[:N_CLASSES] for i in progress_bar(ids, leave=False)]) if ids else np.zeros((0, N_CLASSES), int)
+    return pd.DataFrame(counts, index=pd.Index(ids, name='image_id'), columns=list(CLASSES))
+
 # %% ../nbs/01_data.ipynb #bb0219c5
-def class_table(coco:COCO,             # index from `load_coco`
+def class_table(coco:CocoSet,             # index from `load_coco`
                 cache:MaskCache|None=None, # mask cache to use (built on demand); None skips pixel shares
                 ids:list|None=None,     # image ids; all by default
                )->pd.DataFrame:
@@ -217,8 +256,7 @@ def class_table(coco:COCO,             # index from `load_coco`
                        'annotations': np.bincount(labels, minlength=N_CLASSES),
                        'images': [len(set(img_of[labels == k])) for k in range(N_CLASSES)]})
     if cache is not None:
-        pixels = np.zeros(N_CLASSES, dtype=np.int64)
-        for i in progress_bar(ids, leave=False): pixels += np.bincount(cache.mask(i).ravel(), minlength=N_CLASSES)[:N_CLASSES]
+        pixels = image_class_pixels(coco, cache, ids).sum().values
         df['pixel_share_%'] = 100 * pixels / pixels.sum()
     for col in ('annotations', 'images'): df[col] = df[col].astype('Int64'); df.loc[0, col] = pd.NA  # background: no objects
     return df.set_index(pd.Index(range(N_CLASSES), name='id'))
@@ -267,15 +305,18 @@ class AlbumentationsTransform(ItemTransform):
         out = self.aug(image=np.asarray(img), mask=np.asarray(mask))
         return PILImage.create(out['image']), PILMask.create(out['mask'])
 
+# %% ../nbs/01_data.ipynb #a113de7e
 # fastai merges a DataBlock's item transforms by type, so the training-only and validation-only ones are two types
 class TrainAlbumentations(AlbumentationsTransform):
     "`AlbumentationsTransform` on the training set only."
     split_idx = 0
 
+# %% ../nbs/01_data.ipynb #803e9e29
 class ValidAlbumentations(AlbumentationsTransform):
     "`AlbumentationsTransform` on the validation set only."
     split_idx = 1
 
+# %% ../nbs/01_data.ipynb #77951e01
 class ToChannelsLast(Transform):
     "Put image batches in `channels_last` memory format (values unchanged)."
     order = 100  # after Normalize
@@ -284,7 +325,7 @@ class ToChannelsLast(Transform):
 # %% ../nbs/01_data.ipynb #15c56cfa
 import torch
 
-def seg_datablock(coco:COCO,                # index from `load_coco`
+def seg_datablock(coco:CocoSet,                # index from `load_coco`
                   train_ids:list,           # image ids to train on
                   valid_ids:list,           # image ids to validate on (may be empty)
                   size:int|None=None,       # square side to resize to; None keeps the images' size
@@ -312,7 +353,8 @@ def seg_datablock(coco:COCO,                # index from `load_coco`
                      item_tfms=[TrainAlbumentations(train_pipe), ValidAlbumentations(valid_pipe)],
                      batch_tfms=[Normalize.from_stats(*encoder_stats(encoder)), *([ToChannelsLast()] if channels_last else [])])
 
-def seg_dataloaders(coco:COCO, train_ids:list, valid_ids:list,
+# %% ../nbs/01_data.ipynb #c28445cc
+def seg_dataloaders(coco:CocoSet, train_ids:list, valid_ids:list,
                     bs:int=8,            # batch size
                     num_workers:int=0,   # loader processes (0: load in the main process)
                     dl_type=None,        # fastai DataLoader class (e.g. `PseudoCapDL` of 12_pseudo_label)
@@ -325,7 +367,7 @@ def seg_dataloaders(coco:COCO, train_ids:list, valid_ids:list,
     return dblock.dataloaders(None, bs=bs, num_workers=num_workers, **extra)
 
 # %% ../nbs/01_data.ipynb #4ded2a05
-def export_mmseg(coco:COCO,              # index from `load_coco`
+def export_mmseg(coco:CocoSet,              # index from `load_coco`
                  out:str|Path,           # destination folder
                  split:str='train',      # subfolder name, e.g. 'train' / 'val' / 'test'
                  ids:list|None=None,     # image ids; all by default
@@ -403,6 +445,7 @@ def write_data_summary(root:str|Path|None=None, # data root; see `data_root`
     print(f"wrote {out}/class_table.csv, summary.md, pixel_share.png, examples.png")
     return out
 
+# %% ../nbs/01_data.ipynb #d7787b63
 @script
 def data_summary_cli(data:str=None,             # data root (default: $TRASHSEG_DATA, then data/taco-recycle)
                      coco:str='train_all.json', # labelled COCO file in the data root

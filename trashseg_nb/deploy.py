@@ -69,6 +69,7 @@ def onnx_metadata(model:SegModel, mean:tuple, std:tuple, size:int|None=None, **e
             'mean': json.dumps(list(mean)), 'std': json.dumps(list(std)), 'size': str(size or ''),
             'config': json.dumps(getattr(model, 'config', {})), **{k: str(v) for k, v in extra.items()}}
 
+# %% ../nbs/10_deploy.ipynb #a3b0f967
 def export_onnx(model:SegModel,              # the model to export (e.g. from `load_model`)
                 out:str|Path,                # the .onnx file to write
                 mean:tuple|None=None, std:tuple|None=None, # normalisation (default: the model's `meta`, else ImageNet)
@@ -152,6 +153,7 @@ def parity_images(run:Path, n:int=8)->list[np.ndarray]:
     shape = imgs[0].shape
     return [im for im in imgs if im.shape == shape]
 
+# %% ../nbs/10_deploy.ipynb #4268810e
 def export_run(run:str|Path,              # a run folder with model.pth and config.json
                out:str|Path|None=None,    # the .onnx file (default: <run>/model.onnx)
                n_images:int=8,            # validation images for the parity check

@@ -13,10 +13,10 @@ from .core import *
 from .data import *
 
 # %% auto #0
-__all__ = ['SIZE_BUCKETS', 'size_bucket', 'annotation_table', 'image_class_pixels', 'class_counts', 'plot_class_counts',
-           'plot_pixel_share', 'plot_size_buckets', 'objects_per_image', 'images_without_annotations', 'class_presence',
-           'cooccurrence', 'plot_objects_per_image', 'plot_cooccurrence', 'plot_class_examples', 'image_mean_std',
-           'write_eda', 'eda_cli']
+__all__ = ['SIZE_BUCKETS', 'size_bucket', 'annotation_table', 'class_counts', 'plot_class_counts', 'plot_pixel_share',
+           'plot_size_buckets', 'objects_per_image', 'images_without_annotations', 'class_presence', 'cooccurrence',
+           'plot_objects_per_image', 'plot_cooccurrence', 'plot_class_examples', 'image_mean_std', 'write_eda',
+           'eda_cli']
 
 # %% ../nbs/02_eda.ipynb #3d7e0ff1
 SIZE_BUCKETS = ('small', 'medium', 'large')
@@ -26,6 +26,7 @@ def size_bucket(area:float, # object (mask) area in pixels
     "Report 001's object size buckets: below 50x50 px small, below 250x250 medium, else large."
     return 'small' if area < 50*50 else 'medium' if area < 250*250 else 'large'
 
+# %% ../nbs/02_eda.ipynb #088d6468
 def annotation_table(coco, # index from `load_coco`
                     )->pd.DataFrame:
     "One row per annotation: id, image, class id and name, area (from the JSON) and size bucket."
@@ -34,17 +35,6 @@ def annotation_table(coco, # index from `load_coco`
     df['class'] = [CLASSES[k] for k in df.class_id]
     df['size'] = pd.Categorical([size_bucket(a) for a in df.area], categories=SIZE_BUCKETS)
     return df
-
-# %% ../nbs/02_eda.ipynb #0143f900
-def image_class_pixels(coco,             # index from `load_coco`
-                       cache=None,       # `MaskCache`; `MaskCache(coco)` by default
-                       ids:list|None=None, # image ids; all by default
-                      )->pd.DataFrame:   # rows: image ids; columns: the 11 classes; values: pixel counts
-    "Pixels of each class in each image, from the class maps."
-    cache = cache or MaskCache(coco)
-    ids = list(ids if ids is not None else coco.getImgIds())
-    counts = np.stack([np.bincount(cache.mask(i).ravel(), minlength=256)[:N_CLASSES] for i in progress_bar(ids, leave=False)]) if ids else np.zeros((0, N_CLASSES), int)
-    return pd.DataFrame(counts, index=pd.Index(ids, name='image_id'), columns=list(CLASSES))
 
 # %% ../nbs/02_eda.ipynb #c81cace6
 def class_counts(coco, # index from `load_coco`
@@ -80,6 +70,7 @@ def plot_class_counts(counts:pd.DataFrame, # from `class_counts`
     ax.set_title('Annotations and images per class')
     return ax
 
+# %% ../nbs/02_eda.ipynb #125fdf75
 def plot_pixel_share(counts:pd.DataFrame, # from `class_counts` with pixels
                      ax=None):
     "Bars of each object class's share of all pixels (background's share in the title)."
@@ -91,6 +82,7 @@ def plot_pixel_share(counts:pd.DataFrame, # from `class_counts` with pixels
     ax.set_ylabel('% of all pixels'); ax.set_title(f"Pixel share per class (background {counts.loc[0, 'pixel_share_%']:.1f} %)")
     return ax
 
+# %% ../nbs/02_eda.ipynb #1bed88e8
 def plot_size_buckets(counts:pd.DataFrame, # from `class_counts`
                       ax=None):
     "Stacked bars of small / medium / large objects per class (report 001's buckets)."
@@ -113,11 +105,13 @@ def objects_per_image(coco)->pd.Series:
     n.loc[counts.index] = counts.values
     return n
 
+# %% ../nbs/02_eda.ipynb #5ffb979b
 def images_without_annotations(coco)->list:
     "Ids of the images that have no annotation at all."
     n = objects_per_image(coco)
     return n.index[n == 0].tolist()
 
+# %% ../nbs/02_eda.ipynb #c7d284c2
 def class_presence(coco)->pd.DataFrame:
     "Boolean image x class table: does the image hold an annotation of the class?"
     anns = annotation_table(coco)
@@ -125,6 +119,7 @@ def class_presence(coco)->pd.DataFrame:
     for k, g in anns.groupby('class_id'): p.loc[g.image_id.unique(), CLASSES[k]] = True
     return p
 
+# %% ../nbs/02_eda.ipynb #7c18f60a
 def cooccurrence(coco)->pd.DataFrame:
     "Images that hold both classes (the diagonal: images holding the class)."
     p = class_presence(coco).astype(int)
@@ -141,6 +136,7 @@ def plot_objects_per_image(coco, ax=None):
     ax.set_title(f'Objects per image (mean {n.mean():.2f}, {int((n == 0).sum())} images without any)')
     return ax
 
+# %% ../nbs/02_eda.ipynb #58bec711
 def plot_cooccurrence(coco, ax=None):
     "Heatmap of class co-occurrence (images holding both classes)."
     import matplotlib.pyplot as plt
@@ -173,6 +169,7 @@ def plot_class_examples(coco,                  # index from `load_coco`
     fig.tight_layout()
     return fig
 
+# %% ../nbs/02_eda.ipynb #a137eaae
 def image_mean_std(coco, ids:list|None=None)->tuple[np.ndarray, np.ndarray]:
     "Per-channel RGB mean and std of the images' pixels, on the 0..1 scale."
     ids = list(ids if ids is not None else coco.getImgIds())
@@ -194,7 +191,7 @@ def write_eda(root:str|Path|None=None,     # data root; see `data_root`
     # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
     import matplotlib.pyplot as plt
     root = data_root(root)
-    coco_path = Path(coco_name) if Path(coco_name).is_file() else root/coco_name
+    coco_path = data_file(coco_name, root)
     out = Path(out) if out else outputs_root()/'eda'
     coco = load_coco(coco_path)
     cache = MaskCache(coco).build()
@@ -224,6 +221,7 @@ def write_eda(root:str|Path|None=None,     # data root; see `data_root`
     print(f"wrote {out}/report.md and 6 figures")
     return out
 
+# %% ../nbs/02_eda.ipynb #9db0e44a
 @script
 def eda_cli(data:str=None,             # data root (default: $TRASHSEG_DATA, then data/taco-recycle)
             coco:str='train_all.json', # COCO file in the data root, or a path

@@ -99,6 +99,7 @@ def ensemble_submissions(inputs:list,              # submission CSVs, best model
         for s in sources: s.close()
     return Path(out)
 
+# %% ../nbs/13_ensemble.ipynb #c010149a
 def class_weight_vector(source)->np.ndarray:
     "11 per-class weights from a per_class_iou.csv (columns class, iou; absent classes weigh 0) or a list."
     if isinstance(source, (str, Path)):
@@ -112,6 +113,7 @@ def class_weight_vector(source)->np.ndarray:
     if v.shape != (N_CLASSES,): raise ValueError(f"class weights need {N_CLASSES} values, got {v.shape}")
     return np.nan_to_num(v, nan=0.0)
 
+# %% ../nbs/13_ensemble.ipynb #2d370763
 def ensemble_probs(inputs:list, out:str|Path, weights:list|None=None, overwrite:bool=False, progress:bool=True)->Path:
     "Soft vote over folders of saved probabilities (`index.csv` + one .npy per image), streamed image by image."
     if not inputs: raise ValueError("no inputs to ensemble")
@@ -135,11 +137,13 @@ def hard_vote_files(inputs:list, out:str|Path, weights:list|None=None, class_wei
     if class_weights: raise ValueError("the hard vote takes --weights; class weights belong to the weighted vote")
     return ensemble_submissions(inputs, out, weights=weights, overwrite=overwrite)
 
+# %% ../nbs/13_ensemble.ipynb #a0228013
 def weighted_vote_files(inputs:list, out:str|Path, weights:list|None=None, class_weights:list|None=None, overwrite:bool=False)->Path:
     "Class-weighted vote over submission CSVs, one per_class_iou.csv (or 11 values) per input."
     if not class_weights: raise ValueError("the weighted vote needs class weights: one per_class_iou.csv per input (--class-weights)")
     return ensemble_submissions(inputs, out, class_weights=class_weights, overwrite=overwrite)
 
+# %% ../nbs/13_ensemble.ipynb #9816e666
 def soft_vote_folders(inputs:list, out:str|Path, weights:list|None=None, class_weights:list|None=None, overwrite:bool=False)->Path:
     "Soft vote over probability folders (`trashseg_predict --probs`), optionally with one weight per input."
     if class_weights: raise ValueError("the soft vote takes --weights, not class weights")

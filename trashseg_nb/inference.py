@@ -76,6 +76,7 @@ def as_engine(model, precision:str='auto', mean:tuple|None=None, std:tuple|None=
     "An engine for `model`: a `SegModel` is wrapped in `TorchProbs`; an engine (e.g. `OnnxSegModel`) is returned as it is."
     return TorchProbs(model, mean, std, precision) if isinstance(model, torch.nn.Module) else model
 
+# %% ../nbs/11_inference.ipynb #d089b919
 def predict_probs(model,                   # an engine (`TorchProbs`, `OnnxSegModel`) or a `SegModel`
                   images:list[np.ndarray], # RGB uint8 images (H, W, 3) of one size
                   size:int,                # base inference side (usually the training size)
@@ -104,6 +105,7 @@ def infer_batch_size(device:torch.device)->int:
     "Images per inference batch: 2 on a CPU (fastest measured, see below), 8 on a GPU."
     return 8 if torch.device(device).type == 'cuda' else 2
 
+# %% ../nbs/11_inference.ipynb #4f612c08
 def _read_rgb(coco, i:int)->np.ndarray:
     p = image_path(coco, i)
     try: return np.asarray(Image.open(p).convert('RGB'))
@@ -138,6 +140,7 @@ def predict_coco(model,                  # an engine or a `SegModel` (see `predi
                 probs = predict_probs(engine, [im for _, im in group], size, tta=tta, out_size=out_size)
                 for (i, _), pr in zip(group, probs): yield i, pr
 
+# %% ../nbs/11_inference.ipynb #93fecd4f
 def save_probs(probs:torch.Tensor, path:str|Path)->Path:
     "Save (n_classes, H, W) probabilities as uint8 at 256x256 (area-resized, `round(255 p)`)."
     p = probs[None].float()
@@ -147,6 +150,7 @@ def save_probs(probs:torch.Tensor, path:str|Path)->Path:
         with open(t, 'wb') as f: np.save(f, q)   # a file object: np.save would append '.npy' to a bare temporary name
     return atomic_write(Path(path).with_suffix('.npy'), write, overwrite=True)
 
+# %% ../nbs/11_inference.ipynb #c9b64c2d
 def load_probs(path:str|Path)->np.ndarray:
     "Probabilities saved by `save_probs`, as float32 in 0..1, shape (n_classes, 256, 256)."
     return np.load(path).astype(np.float32) / 255

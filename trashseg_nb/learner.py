@@ -40,6 +40,7 @@ class MIoU(Metric):
     @property
     def name(self): return 'miou'
 
+# %% ../nbs/08_learner.ipynb #9d90b39f
 class ClassIoU(Metric):
     "IoU of one class, read from a `MIoU` metric's confusion matrix (NaN while the class is absent)."
     def __init__(self, source:MIoU, k:int): self.source, self.k = source, k
@@ -50,6 +51,7 @@ class ClassIoU(Metric):
     @property
     def name(self): return 'iou_' + CLASSES[self.k].replace(' ', '_')
 
+# %% ../nbs/08_learner.ipynb #ffa00249
 def seg_metrics(n_classes:int=N_CLASSES)->list:
     "`MIoU` followed by one `ClassIoU` per class."
     m = MIoU(n_classes)
@@ -147,11 +149,13 @@ def encoder_stage_groups(encoder:nn.Module)->list[list]:
         groups[next((g for g, e in enumerate(ends) if owner <= e), len(ends) - 1)].append(p)
     return [g for g in groups if g]
 
+# %% ../nbs/08_learner.ipynb #86e01ba4
 def seg_splitter(model:nn.Module, stages:bool=False)->list[list]:
     "fastai splitter: [encoder, decoder], or [encoder stage 1, ..., stage n, decoder] with `stages`."
     enc = encoder_stage_groups(model.encoder) if stages else [list(params(model.encoder))]
     return [*enc, list(params(model.decoder))]
 
+# %% ../nbs/08_learner.ipynb #3554b81d
 def layerwise_lrs(enc_lr:float, dec_lr:float, n_groups:int, layer_decay:float|None=None)->np.ndarray:
     "Learning rate per parameter group: encoder stages decaying by `layer_decay` below `enc_lr`, then `dec_lr`."
     n_enc = n_groups - 1
@@ -172,6 +176,7 @@ class CPUAutocast(Callback):
     def after_cancel_batch(self): self._exit()
     def after_batch(self): self._exit()
 
+# %% ../nbs/08_learner.ipynb #1bc8e237
 def _skipped(learn)->bool: return not len(getattr(learn, 'final_record', [None]))
 
 class PlainTensors(Callback):
@@ -181,6 +186,7 @@ class PlainTensors(Callback):
         self.learn.xb = tuple(x.as_subclass(torch.Tensor) if isinstance(x, torch.Tensor) else x for x in self.xb)
         self.learn.yb = tuple(y.as_subclass(torch.Tensor) if isinstance(y, torch.Tensor) else y for y in self.yb)
 
+# %% ../nbs/08_learner.ipynb #e73095e6
 class SaveLastCallback(Callback):
     "After every epoch: save weights and optimiser state as `last` and the epoch number to `state.json`."
     order = 61  # after the trackers
@@ -196,12 +202,14 @@ class BestMIoUCallback(SaveModelCallback):
     def after_epoch(self):
         if not _skipped(self.learn): super().after_epoch()
 
+# %% ../nbs/08_learner.ipynb #b5eb75c0
 class EarlyStopOnLoss(EarlyStoppingCallback):
     "fastai's `EarlyStoppingCallback` on validation loss, ignoring epochs skipped by a resume."
     def __init__(self, patience:int=3): super().__init__(monitor='valid_loss', patience=patience)
     def after_epoch(self):
         if not _skipped(self.learn): super().after_epoch()
 
+# %% ../nbs/08_learner.ipynb #d1431841
 class HistoryCSV(CSVLogger):
     "fastai's `CSVLogger`, appending to an existing log without a second header, with no lines for skipped epochs."
     def before_fit(self):

@@ -32,6 +32,7 @@ def lite_package_checkpoint(encoder:str='tf_efficientnet_lite0', # one of `LITE_
     if not files: raise FileNotFoundError(f"no .pth file in {Path(pkg.__file__).parent/'models'}")
     return files[0]
 
+# %% ../nbs/06_model.ipynb #5e5410bc
 def lite_to_timm(state_dict:dict,  # lukemelas-style EfficientNet-Lite state dict
                  encoder:str='tf_efficientnet_lite0', # the timm model it maps onto
                 )->dict:           # state dict in timm's naming
@@ -45,6 +46,7 @@ def lite_to_timm(state_dict:dict,  # lukemelas-style EfficientNet-Lite state dic
         out[dst_key] = value
     return out
 
+# %% ../nbs/06_model.ipynb #9a7b64cb
 def lite_timm_checkpoint(encoder:str='tf_efficientnet_lite0', # one of `LITE_ENCODERS`
                          cache:str|Path|None=None,            # folder for the converted file; outputs/cache/weights by default
                         )->Path:
@@ -70,6 +72,7 @@ def create_encoder(name:str='tf_efficientnet_lite0',      # timm model name
     "A timm feature extractor (`features_only=True`) that returns one feature map per stage."
     return _timm_model(name, pretrained, features_only=True)
 
+# %% ../nbs/06_model.ipynb #1af50f84
 def create_classifier(name:str='tf_efficientnet_lite0', pretrained:bool|str|Path=False)->nn.Module:
     "The full timm classifier with the same weights as `create_encoder` would load (used to check them)."
     return _timm_model(name, pretrained)
@@ -79,6 +82,7 @@ def conv_bn_relu(cin:int, cout:int, k:int=3)->nn.Module:
     "Convolution, BatchNorm and ReLU (torchvision's `Conv2dNormActivation`)."
     return Conv2dNormActivation(cin, cout, kernel_size=k)
 
+# %% ../nbs/06_model.ipynb #36b25f75
 def _up(x, size): return x if x.shape[-2:] == size else F.interpolate(x, size=size, mode='bilinear', align_corners=False)
 
 class FPNDecoder(nn.Module):
@@ -95,6 +99,7 @@ class FPNDecoder(nn.Module):
         size = lat[0].shape[-2:]
         return self.classifier(self.fuse(sum(_up(s(x), size) for s, x in zip(self.smooth, lat))))
 
+# %% ../nbs/06_model.ipynb #3f9b937b
 class PyramidPooling(nn.Module):
     "PSPNet's pyramid pooling: pooled context at several scales, concatenated with the input, fused by a 3x3 conv."
     def __init__(self, cin:int, channels:int, scales=(1, 2, 3, 6)):
@@ -104,6 +109,7 @@ class PyramidPooling(nn.Module):
     def forward(self, x):
         return self.bottleneck(torch.cat([x, *[_up(s(x), x.shape[-2:]) for s in self.stages]], 1))
 
+# %% ../nbs/06_model.ipynb #ec506e19
 class UPerNetDecoder(nn.Module):
     "UPerNet (mmseg's UPerHead): pyramid pooling on the coarsest level, FPN fusion, all levels concatenated."
     def __init__(self, in_channels:list, n_classes:int=N_CLASSES, channels:int=256, dropout:float=0.1):
@@ -121,6 +127,7 @@ class UPerNetDecoder(nn.Module):
         size = outs[0].shape[-2:]
         return self.classifier(self.dropout(self.bottleneck(torch.cat([_up(o, size) for o in outs], 1))))
 
+# %% ../nbs/06_model.ipynb #d1ed1172
 class UNetDecoder(nn.Module):
     "U-Net decoder: upsample, concatenate the skip, two 3x3 conv blocks, level by level."
     def __init__(self, in_channels:list, n_classes:int=N_CLASSES, channels:int=256):
@@ -147,6 +154,7 @@ class SegModel(nn.Module):
         feats = self.encoder(x)
         return _up(self.decoder([feats[i] for i in self.levels]), x.shape[-2:])
 
+# %% ../nbs/06_model.ipynb #34048edc
 def create_model(encoder:str='tf_efficientnet_lite0', # timm model name
                  decoder:str='fpn',                   # 'fpn', 'upernet' or 'unet'
                  pretrained:bool|str|Path=False,      # encoder weights: True, False, 'efficientnet-lite' or a checkpoint
@@ -170,6 +178,7 @@ def save_model(model:SegModel, path:str|Path, overwrite:bool=True, **meta)->Path
     blob = {'config': model.config, 'levels': model.levels, 'state_dict': state, 'meta': meta}
     return atomic_write(path, lambda t: torch.save(blob, t), overwrite=overwrite)
 
+# %% ../nbs/06_model.ipynb #4959304b
 def load_model(path:str|Path, device:str|torch.device='cpu')->SegModel:
     "Rebuild a `SegModel` saved by `save_model`; its metadata lands in `model.meta`."
     path = Path(path)

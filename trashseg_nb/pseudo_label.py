@@ -68,7 +68,7 @@ def make_pseudo_labels(run:str|Path,           # trained run folder (or model.pt
     summary = pd.DataFrame({'class': CLASSES, 'predicted_pixels': predicted, 'kept_pixels': kept,
                             'kept_share_of_predicted': np.where(predicted > 0, kept / np.maximum(predicted, 1), np.nan)})
     atomic_write(out/'summary.csv', lambda t: summary.to_csv(t, index=False), overwrite=True)
-    cfg = {'run': str(run), 'precision': model.precision, 'hardware': hardware_info(model.device), 'source': coco.source, 'source_sha1': getattr(coco, 'sha1', None), 'threshold': threshold,
+    cfg = {'run': str(run), 'precision': model.precision, 'hardware': hardware_info(model.device), 'source': coco.source, 'source_sha1': coco.sha1, 'threshold': threshold,
            'class_thresholds': class_thresholds, 'tta': tta, 'images': len(images), 'ignored_share': 1 - kept.sum() / max(total, 1)}
     atomic_write(out/'config.json', lambda t: t.write_text(json.dumps(cfg, indent=1)), overwrite=True)
     atomic_write(out/'pseudo.json', lambda t: t.write_text(json.dumps(index)), overwrite=True)
@@ -94,6 +94,7 @@ class PseudoLabels:
         bad = [i for i in self.ids if image_path(self.coco, i).resolve() in valid]
         if bad: raise ValueError(f"{self.path}: {len(bad)} pseudo-labelled image(s) are validation images, e.g. {image_path(self.coco, bad[0])}")
 
+# %% ../nbs/12_pseudo_label.ipynb #7063189f
 class WithPseudoLabels:
     "Mask source: `base` for labelled images, pseudo-labels (kept pixels as PSEUDO_OFFSET + class) for the others."
     def __init__(self, base, pseudo:PseudoLabels): self.base, self.pseudo = base, pseudo
@@ -134,6 +135,7 @@ class DropPseudoCallback(Callback):
             self.learn.dls.train = self.plain_dl
             print(f"epoch {self.epoch}: pseudo images dropped, {len(self.plain_dl.dataset)} labelled images from here on")
 
+# %% ../nbs/12_pseudo_label.ipynb #f07591cb
 class PseudoSeenCallback(Callback):
     "Per epoch: did any training batch hold pseudo-label pixels?"
     def before_fit(self): self.seen = {}
@@ -173,6 +175,7 @@ def parse_class_thresholds(s:str|None)->dict|None:
         out[name.strip()] = float(value)
     return out
 
+# %% ../nbs/12_pseudo_label.ipynb #fb6118ae
 @script
 def pseudo_cli(run:str=None,                # trained run folder (outputs/runs/<run>)
                coco:str='test.json',        # unlabelled COCO file: a path, or a name in the data root

@@ -12,7 +12,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from .core import *
 from .data import *
-from .eda import annotation_table, class_presence, image_class_pixels
+from .eda import annotation_table, class_presence
 
 # %% auto #0
 __all__ = ['RARE_WARNING', 'SPLITTERS', 'DEFAULT_STRATEGY', 'fold_ids', 'quiet_rare_classes', 'split_sgkf', 'image_labels',
@@ -74,6 +74,7 @@ def image_labels(coco)->pd.DataFrame:
     cols['no object'] = ~pres.any(axis=1)
     return pd.DataFrame(cols).astype(np.uint8)
 
+# %% ../nbs/03_split.ipynb #754ace4c
 def split_multilabel(coco,        # index from `load_coco`
                      k:int=5,     # number of folds
                      seed:int=42, # shuffling seed
@@ -112,6 +113,7 @@ def fold_deviation(folds:pd.Series,       # image id -> validation fold
                          'stratifiable': bool(pres[c].sum() >= k)})
     return pd.DataFrame(rows)
 
+# %% ../nbs/03_split.ipynb #38f1aab6
 def deviation_summary(dev:pd.DataFrame, # from `fold_deviation`
                      )->dict:
     "Mean and worst relative deviation (image share and pixel share) over folds and stratifiable classes."
@@ -176,6 +178,7 @@ def fold_summary(coco, folds:pd.Series, pixels:pd.DataFrame|None=None)->pd.DataF
         rows.append(row)
     return pd.DataFrame(rows).set_index('fold')
 
+# %% ../nbs/03_split.ipynb #9c82d5dc
 def write_folds(coco,               # index from `load_coco` (with `path`)
                 folds:pd.Series,    # image id -> validation fold
                 out:str|Path,       # output folder
@@ -209,7 +212,7 @@ def write_folds(coco,               # index from `load_coco` (with `path`)
     written.append(atomic_write(out/'folds.csv', lambda t: table.to_csv(t, index=False), overwrite=True))
     summ = fold_summary(coco, folds, pixels)
     written.append(atomic_write(out/'fold_summary.csv', lambda t: summ.to_csv(t), overwrite=True))
-    cfg = {'source': str(getattr(coco, 'path', coco.source)), 'source_sha1': getattr(coco, 'sha1', None), 'k': k,
+    cfg = {'source': str(coco.path or coco.source), 'source_sha1': coco.sha1, 'k': k,
            'strategy': strategy, 'seed': seed, 'image_root': image_root}
     dump('split.json', cfg)
     return written

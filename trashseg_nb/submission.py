@@ -7,10 +7,9 @@ from __future__ import annotations
 import csv, os, sys
 from pathlib import Path
 from typing import Iterable, Iterator
-import cv2
 import numpy as np
 from .core import *
-from .data import MaskCache, load_coco
+from .data import MaskCache, load_coco, resize_mask
 from .metrics import score_maps, write_score_report
 
 csv.field_size_limit(sys.maxsize)   # a PredictionString is about 150,000 characters, more than csv's default limit
@@ -69,6 +68,7 @@ def parse_csv_line(line:bytes|str)->list[str]:
     "The fields of one CSV line, unquoted by the `csv` module."
     return next(csv.reader([line.decode() if isinstance(line, bytes) else line]), [])
 
+# %% ../nbs/09_submission.ipynb #75950ded
 def submission_records(path:str|Path, # submission CSV
                       )->Iterator[tuple[int, int, list[str]]]: # (row number, byte offset, fields) per data row
     "Check the header of a submission CSV and yield every non-empty data row with its row number and byte offset."
@@ -169,9 +169,7 @@ class SubmissionRows:
 # %% ../nbs/09_submission.ipynb #99696c57
 def to_submission_size(class_map:np.ndarray)->np.ndarray:
     "Nearest-neighbour resize of a class map to 256x256, as the baseline's albumentations `Resize` does for masks."
-    class_map = np.asarray(class_map, dtype=np.uint8)
-    if class_map.shape == (SUB_SIZE, SUB_SIZE): return class_map
-    return cv2.resize(class_map, (SUB_SIZE, SUB_SIZE), interpolation=cv2.INTER_NEAREST)
+    return resize_mask(class_map, SUB_SIZE, SUB_SIZE)
 
 # %% ../nbs/09_submission.ipynb #242cc278
 def score_submission(sub:str|Path, # submission CSV

@@ -147,6 +147,7 @@ def field_docs(cls)->dict[str, str]:
         if m and m.group(1) in names: docs[m.group(1)] = m.group(2).strip()
     return docs
 
+# %% ../nbs/14_train.ipynb #2ace3fe9
 def _arg_type(hint):
     args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
     return args[0] if args[0] in (int, float, bool) else str
@@ -276,6 +277,7 @@ def library_versions()->dict:
     return {'python': platform.python_version(), 'torch': torch.__version__, 'fastai': fastai.__version__,
             'timm': timm.__version__, 'albumentations': A.__version__}
 
+# %% ../nbs/14_train.ipynb #e50f1ac4
 def run_record(cfg:TrainConfig, fold:FoldData, dls, hardware:dict)->dict:
     "What config.json records beside the settings: run name, input hashes, sizes, fold ids, normalisation, versions, machine."
     mean, std = encoder_stats(cfg.encoder)
@@ -284,6 +286,7 @@ def run_record(cfg:TrainConfig, fold:FoldData, dls, hardware:dict)->dict:
             'n_valid': len(fold.valid_ids), **pseudo, 'mean': mean, 'std': std, 'versions': library_versions(), 'hardware': hardware,
             'train_ids': fold.train_ids, 'valid_ids': fold.valid_ids}
 
+# %% ../nbs/14_train.ipynb #fdd1b87a
 def write_run_config(out:Path, cfg:TrainConfig, record:dict, resume:bool=False)->Path:
     "Write config.json; a resumed run must have the fold and data it started with."
     prior = json.loads((out/'config.json').read_text()) if resume and (out/'config.json').exists() else None
@@ -342,6 +345,7 @@ def save_figure(fig, path:Path):
     import matplotlib.pyplot as plt
     atomic_write(path, lambda t: fig.savefig(t, dpi=100, format='png'), overwrite=True); plt.close(fig)
 
+# %% ../nbs/14_train.ipynb #93b7007b
 def write_report(learn:Learner, dls, out:Path, cfg:TrainConfig)->dict:
     "Step 5, report: the best weights as model.pth, per-class IoU, metrics.json, the confusion matrix and the figures."
     # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
