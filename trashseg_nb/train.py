@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_train.ipynb #7f75b6bb
 from __future__ import annotations
-import argparse, inspect, json, linecache, os, platform, re, time, typing
+import argparse, inspect, json, linecache, os, platform, re, sys, time, typing
 from dataclasses import dataclass, field, asdict, fields, replace
 from pathlib import Path
 import numpy as np
@@ -22,8 +22,8 @@ from .learner import *
 from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_STRATEGIES
 
 # %% auto #0
-__all__ = ['config_problems', 'TrainConfig', 'field_docs', 'config_parser', 'train_cli', 'prepare_run_folder', 'FoldData',
-           'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
+__all__ = ['config_problems', 'TrainConfig', 'field_docs', 'config_parser', 'dashed', 'train_cli', 'prepare_run_folder',
+           'FoldData', 'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
            'fold_dataloaders', 'library_versions', 'run_record', 'write_run_config', 'build_learner', 'run_callbacks',
            'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'train_run']
 
@@ -156,17 +156,22 @@ def config_parser(cls=None,                 # a dataclass of settings (default: 
                   prog:str|None=None,       # program name for the help
                   description:str|None=None,
                  )->argparse.ArgumentParser:
-    "An argument parser with one `--dashed-name` option per field (underscores accepted too), help from the docments."
+    "An argument parser with one `--dashed-name` option per field, help from the docments (see `dashed` for `--under_scores`)."
     cls = cls or TrainConfig
     hints, docs = typing.get_type_hints(cls), field_docs(cls)
     p = argparse.ArgumentParser(prog=prog, description=description)
     for f in fields(cls):
-        names = [f"--{f.name.replace('_', '-')}"] + ([f'--{f.name}'] if '_' in f.name else [])
+        names = [f"--{f.name.replace('_', '-')}"]
         help = docs.get(f.name, '') + ('' if f.default is None else f' (default: {f.default})')
         t = _arg_type(hints[f.name])
         if t is bool: p.add_argument(*names, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=help)
         else: p.add_argument(*names, type=t, default=argparse.SUPPRESS, metavar=t.__name__.upper(), help=help)
     return p
+
+# %% ../nbs/14_train.ipynb #546e904f
+def dashed(argv:list[str])->list[str]:
+    "Command-line arguments with `--under_scored` option names spelled `--dashed` (values untouched)."
+    return [re.sub(r'^--[A-Za-z][\w-]*', lambda m: m.group(0).replace('_', '-'), a) if a.startswith('--') else a for a in argv]
 
 # %% ../nbs/14_train.ipynb #94cf3828
 def train_cli(argv:list|None=None, # command-line arguments (default: `sys.argv[1:]`)
@@ -175,7 +180,7 @@ def train_cli(argv:list|None=None, # command-line arguments (default: `sys.argv[
     p = config_parser(TrainConfig, 'trashseg_train', "Train a segmentation model on one fold and write the run folder.")
     p.add_argument('--resume', action='store_true', help="continue an interrupted run with the settings in its config.json (options given here override them)")
     p.add_argument('--overwrite', action='store_true', help="start an existing run over")
-    given = vars(p.parse_args(argv))
+    given = vars(p.parse_args(dashed(sys.argv[1:] if argv is None else argv)))
     resume, overwrite = given.pop('resume'), given.pop('overwrite')
     cfg = TrainConfig(**given)
     if resume and (cfg.run_dir/'config.json').is_file(): cfg = TrainConfig.load(cfg.run_dir).updated(**given)
