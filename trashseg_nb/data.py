@@ -16,11 +16,11 @@ from fastprogress.fastprogress import progress_bar
 from .core import *
 
 # %% auto #0
-__all__ = ['MASK_CACHE_VERSION', 'CocoError', 'check_coco_dict', 'CocoSet', 'coco_from_dict', 'load_coco', 'coco_subset',
-           'image_path', 'check_images', 'build_mask', 'resize_mask', 'MaskCache', 'image_class_pixels', 'class_table',
-           'show_overlay', 'encoder_stats', 'AlbumentationsTransform', 'TrainAlbumentations', 'ValidAlbumentations',
-           'ToChannelsLast', 'seg_datablock', 'seg_dataloaders', 'export_mmseg', 'markdown_table', 'write_data_summary',
-           'data_summary_cli']
+__all__ = ['MASK_CACHE_VERSION', 'IMAGENET_MEAN', 'IMAGENET_STD', 'CocoError', 'check_coco_dict', 'CocoSet', 'coco_from_dict',
+           'load_coco', 'coco_subset', 'image_path', 'check_images', 'build_mask', 'resize_mask', 'MaskCache',
+           'image_class_pixels', 'class_table', 'show_overlay', 'encoder_stats', 'AlbumentationsTransform',
+           'TrainAlbumentations', 'ValidAlbumentations', 'ToChannelsLast', 'seg_datablock', 'seg_dataloaders',
+           'export_mmseg', 'markdown_table', 'write_data_summary', 'data_summary_cli']
 
 # %% ../nbs/01_data.ipynb #972ba4c2
 class CocoError(ValueError):
@@ -281,7 +281,9 @@ def show_overlay(img:np.ndarray,   # RGB image (H, W, 3)
 import albumentations as A
 import timm
 from fastai.vision.all import (DataBlock, ImageBlock, MaskBlock, IndexSplitter, ItemTransform, Transform,
-                               Normalize, PILImage, PILMask, TensorImage, DataLoaders)
+                               Normalize, PILImage, PILMask, TensorImage, DataLoaders, imagenet_stats)
+
+IMAGENET_MEAN, IMAGENET_STD = tuple(imagenet_stats[0]), tuple(imagenet_stats[1])   # fastai's ImageNet statistics
 
 def encoder_stats(encoder:str='tf_efficientnet_lite0', # timm model name
                  )->tuple[tuple, tuple]:               # (mean, std) per RGB channel, for pixels in 0..1
@@ -290,7 +292,7 @@ def encoder_stats(encoder:str='tf_efficientnet_lite0', # timm model name
         cfg = timm.get_pretrained_cfg(encoder.split('.')[0])
         if cfg is not None and cfg.mean is not None: return tuple(cfg.mean), tuple(cfg.std)
     except Exception: pass
-    return (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    return IMAGENET_MEAN, IMAGENET_STD
 
 # %% ../nbs/01_data.ipynb #32557ece
 class AlbumentationsTransform(ItemTransform):

@@ -11,17 +11,13 @@ import torch
 import torch.nn as nn
 from PIL import Image
 from .core import *
-from .data import load_coco, coco_subset, image_path
+from .data import load_coco, coco_subset, image_path, IMAGENET_MEAN, IMAGENET_STD
 from .model import load_model, SegModel
 import trashseg_nb
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'ONNX_INPUT', 'ONNX_OUTPUT', 'ProbsModule', 'TorchProbs', 'onnx_metadata',
-           'export_onnx', 'OnnxSegModel', 'onnx_parity', 'parity_images', 'export_run', 'export_cli']
-
-# %% ../nbs/10_deploy.ipynb #6e4a4f94
-from fastai.vision.core import imagenet_stats
-IMAGENET_MEAN, IMAGENET_STD = tuple(imagenet_stats[0]), tuple(imagenet_stats[1])
+__all__ = ['ONNX_INPUT', 'ONNX_OUTPUT', 'ProbsModule', 'TorchProbs', 'onnx_metadata', 'export_onnx', 'OnnxSegModel',
+           'onnx_parity', 'parity_images', 'export_run', 'export_cli']
 
 # %% ../nbs/10_deploy.ipynb #9ed56d04
 class ProbsModule(nn.Module):
