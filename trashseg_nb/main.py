@@ -75,6 +75,9 @@ def main_cli(data:str=None,                  # data root (default: $TRASHSEG_DAT
              bs:int=TrainConfig.bs,          # batch size
              tta:str='flip,scale',           # TTA for the scored validation and the submission
              seed:int=TrainConfig.seed,      # seed of split, training and augmentation
+             max_train:int=None,             # use only the first N training images (smoke runs)
+             max_valid:int=None,             # use only the first N validation images (smoke runs)
+             max_test:int=None,              # predict only the first N test images (smoke runs)
             ):
     "The main job: data summary, split, short training on fold 0, validation scores, and a checked test submission."
-    main_job(data, out, epochs, tta, size=size, bs=bs, seed=seed)
+    main_job(data, out, epochs, tta, max_test, size=size, bs=bs, seed=seed, max_train=max_train, max_valid=max_valid)
