@@ -4,8 +4,8 @@
 
 # %% ../nbs/05_augment.ipynb #8a577c5f
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import albumentations as A
-from .core import *
 
 # %% auto #0
 __all__ = ['AUG_PRESETS', 'get_aug']

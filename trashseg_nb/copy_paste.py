@@ -4,14 +4,13 @@
 
 # %% ../nbs/04_copy_paste.ipynb #619a58b2
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import json, os, warnings
 from pathlib import Path
 import numpy as np
 from PIL import Image
 import albumentations as A
 import pycocotools.mask as mask_utils
-from fastprogress.fastprogress import progress_bar
-from .core import *
 from .data import *
 
 # %% auto #0
@@ -143,7 +142,7 @@ def generate_copy_paste(coco,                    # training fold (`load_coco`); 
     canvases = ranking[:max(1, int(round(len(ranking) * canvas_share)))]
     w = _Writer(coco, out, 'copy_paste', overwrite)
     pixels = {}
-    for _ in progress_bar(range(n), leave=False):
+    for _ in with_progress(range(n), 'copy-paste images made'):
         cid = int(canvases[rng.integers(len(canvases))])
         img = np.asarray(Image.open(image_path(coco, cid)).convert('RGB')).copy()
         vis = [(coco.label_of_cat[a['category_id']], m.copy()) for a, m in visible_masks(coco, cid)]
@@ -173,7 +172,7 @@ def generate_mosaic(coco, classes:list[str], n:int, out:str|Path, seed:int=0, ov
     rng = np.random.default_rng(seed)
     rare, everyone = _with_classes(coco, classes), coco.getImgIds()
     w = _Writer(coco, out, 'mosaic', overwrite)
-    for _ in progress_bar(range(n), leave=False):
+    for _ in with_progress(range(n), 'mosaic images made'):
         tiles = [int(rare[rng.integers(len(rare))])] + [int(everyone[rng.integers(len(everyone))]) for _ in range(3)]
         tiles = [tiles[k] for k in rng.permutation(4)]
         H, W = coco.imgs[tiles[0]]['height'], coco.imgs[tiles[0]]['width']
@@ -195,7 +194,7 @@ def generate_cutmix(coco, classes:list[str], n:int, out:str|Path, seed:int=0, ma
     rng = np.random.default_rng(seed)
     objs, canvases = _objects(coco, classes), coco.getImgIds()
     w = _Writer(coco, out, 'cutmix', overwrite)
-    for _ in progress_bar(range(n), leave=False):
+    for _ in with_progress(range(n), 'cutmix images made'):
         ann = objs[rng.integers(len(objs))]
         cid = int(canvases[rng.integers(len(canvases))])
         while cid == ann['image_id'] and len(canvases) > 1: cid = int(canvases[rng.integers(len(canvases))])

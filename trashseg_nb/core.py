@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Callable
 import numpy as np
 import torch
+
+# fastai scripts a few functions with torch.jit when it is imported, which torch 2.14 reports as deprecated: nothing a
+# user of this toolkit can act on, so that one message (and only it) is not shown
+warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from fastai.torch_core import set_seed
 
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')  # albumentations must not look for updates at import
@@ -17,8 +21,9 @@ os.environ.setdefault('WANDB_MODE', 'offline')           # W&B logs locally unle
 # %% auto #0
 __all__ = ['CLASSES', 'N_CLASSES', 'IGNORE_INDEX', 'PSEUDO_OFFSET', 'PALETTE', 'DATA_ENV', 'OUTPUTS_ENV', 'DEFAULT_DATA',
            'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root', 'data_file', 'run_file',
-           'outputs_root', 'real_data_or_none', 'atomic_write', 'script', 'seed_everything', 'pick_device',
-           'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info', 'warn_if_slow', 'choose_precision']
+           'outputs_root', 'real_data_or_none', 'atomic_write', 'script', 'interactive', 'with_progress',
+           'seed_everything', 'pick_device', 'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info',
+           'warn_if_slow', 'choose_precision']
 
 # %% ../nbs/00_core.ipynb #cf9eaaab
 CLASSES = ('Background', 'General trash', 'Paper', 'Paper pack', 'Metal', 'Glass',
@@ -127,6 +132,10 @@ def real_data_or_none(path:str|Path|None=None, # as for `data_root`
         return None
 
 # %% ../nbs/00_core.ipynb #33c04007
+def _umask()->int:
+    m = os.umask(0); os.umask(m)
+    return m
+
 def atomic_write(path:str|Path,             # file to write
                  write:Callable[[Path], None], # function that writes the content to the temporary path it gets
                  overwrite:bool=False,        # replace an existing file?
@@ -139,6 +148,7 @@ def atomic_write(path:str|Path,             # file to write
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes the file private (0600); give it the mode a plain open would
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
@@ -161,6 +171,28 @@ def script(f):
         return f(**args)
     g.main = main
     return g
+
+# %% ../nbs/00_core.ipynb #117050ca
+def interactive()->bool:
+    "True in a Jupyter notebook or when standard output is a terminal: where a redrawn progress bar reads well."
+    from fastprogress.fastprogress import IN_NOTEBOOK
+    return bool(IN_NOTEBOOK) or sys.stdout.isatty()
+
+# %% ../nbs/00_core.ipynb #12db7a32
+def with_progress(items,               # what to iterate over (with a length)
+             label:str,            # what is counted, e.g. 'images predicted'
+             show:bool=True,       # False: no progress at all
+            ):
+    "Iterate over `items` with labelled progress: fastprogress' bar when `interactive()`, else a few plain lines."
+    if not show: yield from items; return
+    if interactive():
+        from fastprogress.fastprogress import progress_bar
+        bar = progress_bar(items, leave=False); bar.comment = label
+        yield from bar; return
+    n, step = len(items), max(1, len(items) // 10)
+    for k, x in enumerate(items, 1):
+        yield x
+        if k % step == 0 or k == n: print(f"{label}: {k}/{n}", flush=True)
 
 # %% ../nbs/00_core.ipynb #8874630a
 def seed_everything(seed:int=42,           # the seed for python, numpy and torch

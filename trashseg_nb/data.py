@@ -4,6 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #4b0ccc61
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import contextlib, hashlib, io, json, shutil, warnings
 from pathlib import Path
 import cv2
@@ -12,8 +13,6 @@ import pandas as pd
 from PIL import Image
 from pycocotools.coco import COCO
 import pycocotools.mask as mask_utils
-from fastprogress.fastprogress import progress_bar
-from .core import *
 
 # %% auto #0
 __all__ = ['MASK_CACHE_VERSION', 'IMAGENET_MEAN', 'IMAGENET_STD', 'CocoError', 'check_coco_dict', 'CocoSet', 'coco_from_dict',
@@ -228,7 +227,7 @@ class MaskCache:
     def build(self, ids:list|None=None, progress:bool=True)->MaskCache:
         "Make sure the PNGs of `ids` (all images by default) exist, with a progress bar."
         ids = list(ids if ids is not None else self.coco.getImgIds())
-        for i in (progress_bar(ids, leave=False) if progress else ids): self.path(i)
+        for i in with_progress(ids, 'masks cached', progress): self.path(i)
         return self
 
 # %% ../nbs/01_data.ipynb #bb89795f
@@ -239,7 +238,7 @@ def image_class_pixels(coco,             # index from `load_coco`
     "Pixels of each class in each image, from the class maps."
     cache = cache or MaskCache(coco)
     ids = list(ids if ids is not None else coco.getImgIds())
-    counts = np.stack([np.bincount(cache.mask(i).ravel(), minlength=256)[:N_CLASSES] for i in progress_bar(ids, leave=False)]) if ids else np.zeros((0, N_CLASSES), int)
+    counts = np.stack([np.bincount(cache.mask(i).ravel(), minlength=256)[:N_CLASSES] for i in with_progress(ids, 'images counted')]) if ids else np.zeros((0, N_CLASSES), int)
     return pd.DataFrame(counts, index=pd.Index(ids, name='image_id'), columns=list(CLASSES))
 
 # %% ../nbs/01_data.ipynb #bb0219c5
@@ -381,7 +380,7 @@ def export_mmseg(coco:CocoSet,              # index from `load_coco`
     out, cache = Path(out), cache or MaskCache(coco)
     ids = list(ids if ids is not None else coco.getImgIds())
     rows = []
-    for i in progress_bar(ids, leave=False):
+    for i in with_progress(ids, f'images exported ({split})'):
         src = image_path(coco, i)
         if not src.is_file(): raise CocoError(f"{coco.source}: image {i}: file not found: {src}")
         dst = out/'images'/split/f"{i}{src.suffix.lower()}"

@@ -4,13 +4,13 @@
 
 # %% ../nbs/10_deploy.ipynb #ac716bff
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import json, os, warnings
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 from PIL import Image
-from .core import *
 from .data import load_coco, coco_subset, image_path, IMAGENET_MEAN, IMAGENET_STD
 from .model import load_model, SegModel
 import trashseg_nb

@@ -4,12 +4,11 @@
 
 # %% ../nbs/02_eda.ipynb #b4018006
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
-from fastprogress.fastprogress import progress_bar
-from .core import *
 from .data import *
 
 # %% auto #0
@@ -174,7 +173,7 @@ def image_mean_std(coco, ids:list|None=None)->tuple[np.ndarray, np.ndarray]:
     "Per-channel RGB mean and std of the images' pixels, on the 0..1 scale."
     ids = list(ids if ids is not None else coco.getImgIds())
     s, s2, n = np.zeros(3), np.zeros(3), 0
-    for i in progress_bar(ids, leave=False):
+    for i in with_progress(ids, 'images measured'):
         x = np.asarray(Image.open(image_path(coco, i)).convert('RGB'), dtype=np.float64).reshape(-1, 3) / 255
         s += x.sum(0); s2 += (x * x).sum(0); n += len(x)
     mean = s / n

@@ -4,13 +4,12 @@
 
 # %% ../nbs/13_ensemble.ipynb #31b3d44a
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import time
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from fastcore.script import Param
-from fastprogress.fastprogress import progress_bar
-from .core import *
 from .submission import SubmissionRows, SubmissionWriter
 from .inference import load_probs
 
@@ -93,7 +92,7 @@ def ensemble_submissions(inputs:list,              # submission CSVs, best model
         _check_same_images(sources, [str(p) for p in inputs])
         ids = sources[0].ids
         with SubmissionWriter(out, overwrite) as w:
-            for image_id in (progress_bar(ids, leave=False) if progress else ids):
+            for image_id in with_progress(ids, 'images voted', progress):
                 w.write(image_id, vote(np.stack([s[image_id] for s in sources]), W))
     finally:
         for s in sources: s.close()
@@ -127,7 +126,7 @@ def ensemble_probs(inputs:list, out:str|Path, weights:list|None=None, overwrite:
             raise ValueError(f"{d} and {inputs[0]} hold different images: {len(set(i.index) ^ set(idx[0].index))} differ")
     names = list(idx[0].index)
     with SubmissionWriter(out, overwrite) as w:
-        for name in (progress_bar(names, leave=False) if progress else names):
+        for name in with_progress(names, 'images voted', progress):
             w.write(name, soft_vote([load_probs(Path(d)/i.loc[name, 'probs']) for d, i in zip(inputs, idx)], weights))
     return Path(out)
 

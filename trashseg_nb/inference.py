@@ -4,6 +4,7 @@
 
 # %% ../nbs/11_inference.ipynb #634bd346
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import functools, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,8 +15,6 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from fastprogress.fastprogress import progress_bar
-from .core import *
 from .data import *
 from .model import load_model
 from .metrics import *
@@ -131,7 +130,7 @@ def predict_coco(model,                  # an engine or a `SegModel` (see `predi
     read = lambda batch: [(i, _read_rgb(coco, i)) for i in batch]
     with ThreadPoolExecutor(1) as pool:   # JPEG decoding (which releases the GIL) overlaps the model's work
         nxt = pool.submit(read, batches[0]) if batches else None
-        for k in (progress_bar(range(len(batches)), leave=False) if progress else range(len(batches))):
+        for k in with_progress(range(len(batches)), f'batches of {bs} images predicted', progress):
             items = nxt.result()
             nxt = pool.submit(read, batches[k + 1]) if k + 1 < len(batches) else None
             groups = {}

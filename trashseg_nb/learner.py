@@ -4,6 +4,7 @@
 
 # %% ../nbs/08_learner.ipynb #241fb573
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import json
 from pathlib import Path
 import numpy as np
@@ -14,19 +15,19 @@ import torch.nn.functional as F
 from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
-from fastai.callback.progress import CSVLogger
+from fastai.callback.progress import CSVLogger, ProgressCallback
+from fastcore.basics import noop
 from fastai.callback.channelslast import ChannelsLast
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import params
-from .core import *
 from .model import create_model
 from .metrics import *
 
 # %% auto #0
 __all__ = ['LOSSES', 'MIoU', 'ClassIoU', 'seg_metrics', 'split_target', 'ce_loss', 'focal_loss', 'dice_loss', 'loss_parts',
            'SegLoss', 'encoder_stage_groups', 'seg_splitter', 'layerwise_lrs', 'CPUAutocast', 'PlainTensors',
-           'SaveLastCallback', 'BestMIoUCallback', 'EarlyStopOnLoss', 'HistoryCSV', 'precision_callbacks',
-           'seg_learner', 'confusion_on', 'plot_history']
+           'SaveLastCallback', 'BestMIoUCallback', 'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress',
+           'precision_callbacks', 'seg_learner', 'confusion_on', 'plot_history']
 
 # %% ../nbs/08_learner.ipynb #abfa49e9
 class MIoU(Metric):
@@ -224,6 +225,20 @@ class HistoryCSV(CSVLogger):
         if _skipped(self.learn): return self.old_logger(log)
         super()._write_line(log)
 
+# %% ../nbs/08_learner.ipynb #f71c0fbc
+class PlainProgress(Callback):
+    "Training progress as plain lines, for logs and files: fastai's metrics table, one line per epoch, without bars."
+    order = ProgressCallback.order
+    def before_fit(self):
+        self.quiet = self.learn.logger is noop          # inside `learn.no_logging()`: say nothing
+        if self.quiet: return
+        self.old_logger, self.learn.logger = self.learn.logger, self._write
+        print('  '.join(self.recorder.metric_names), flush=True)
+    def _write(self, log):
+        print('  '.join(f'{v:.6f}' if isinstance(v, float) else str(v) for v in log), flush=True)
+    def after_fit(self):
+        if not self.quiet: self.learn.logger = self.old_logger
+
 # %% ../nbs/08_learner.ipynb #c766bad2
 def precision_callbacks(precision:str='auto',              # one of `PRECISIONS`; 'auto' is resolved on the hardware
                         device:torch.device|None=None,     # the training device (default: `pick_device()`)
@@ -258,6 +273,7 @@ def seg_learner(dls,                            # DataLoaders from `seg_dataload
     extra += precision_callbacks(precision, torch.device(device))
     learn = Learner(dls, model, loss_func=SegLoss(loss, class_weights, pseudo_weight=pseudo_weight), metrics=seg_metrics(),
                     splitter=lambda m: seg_splitter(m, stages), path=path, cbs=extra + list(cbs or []))
+    if not interactive(): learn.remove_cb(ProgressCallback).add_cb(PlainProgress())   # logs and files: plain lines, no bars
     return learn
 
 # %% ../nbs/08_learner.ipynb #29b3eb4c

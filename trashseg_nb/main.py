@@ -4,9 +4,9 @@
 
 # %% ../nbs/15_main.ipynb #24577a08
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import json, time
 from pathlib import Path
-from .core import *
 from .data import load_coco, coco_subset, write_data_summary
 from .split import make_split, write_folds, quiet_rare_classes
 from .metrics import write_score_report

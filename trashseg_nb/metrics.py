@@ -4,12 +4,12 @@
 
 # %% ../nbs/07_metrics.ipynb #f64113c0
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import json
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from .core import *
 
 # %% auto #0
 __all__ = ['confusion_matrix', 'iou_from_confusion', 'score_maps', 'plot_confusion', 'plot_class_iou', 'write_score_report']

@@ -4,14 +4,14 @@
 
 # %% ../nbs/06_model.ipynb #983437fa
 from __future__ import annotations
-import importlib
+from .core import *   # first: it quiets warnings of the libraries imported below
+import importlib, logging
 from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import timm
 from torchvision.ops import Conv2dNormActivation
-from .core import *
 
 # %% auto #0
 __all__ = ['LITE_ENCODERS', 'DECODERS', 'lite_package_checkpoint', 'lite_to_timm', 'lite_timm_checkpoint', 'create_encoder',
@@ -58,7 +58,17 @@ def lite_timm_checkpoint(encoder:str='tf_efficientnet_lite0', # one of `LITE_ENC
     return path
 
 # %% ../nbs/06_model.ipynb #d286ab71
+class _UnusedHeadNotice(logging.Filter):
+    "Drops timm's notice of unexpected checkpoint keys: a features-only encoder never uses its checkpoint's classifier head."
+    def filter(self, record): return not record.getMessage().startswith('Unexpected keys (')
+
 def _timm_model(name:str, pretrained:bool|str|Path, **kwargs)->nn.Module:
+    log, quiet = logging.getLogger('timm.models._builder'), _UnusedHeadNotice()
+    if kwargs.get('features_only'): log.addFilter(quiet)   # expected for an encoder (see above); missing keys are still reported
+    try: return _create_timm_model(name, pretrained, **kwargs)
+    finally: log.removeFilter(quiet)
+
+def _create_timm_model(name:str, pretrained:bool|str|Path, **kwargs)->nn.Module:
     if pretrained is False or pretrained is None: return timm.create_model(name, pretrained=False, **kwargs)
     if pretrained is True: return timm.create_model(name, pretrained=True, **kwargs)
     if str(pretrained) == 'efficientnet-lite': pretrained = lite_timm_checkpoint(name)

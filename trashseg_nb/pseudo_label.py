@@ -4,6 +4,7 @@
 
 # %% ../nbs/12_pseudo_label.ipynb #ff4c6451
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import json, os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,6 @@ import torch
 from PIL import Image
 from fastai.callback.core import Callback
 from fastai.data.core import TfmdDL
-from .core import *
 from .data import *
 from .inference import predict_coco, load_engine
 

@@ -4,13 +4,13 @@
 
 # %% ../nbs/03_split.ipynb #b0e015b4
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import contextlib, json, os, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
-from .core import *
 from .data import *
 from .eda import annotation_table, class_presence
 

@@ -4,11 +4,11 @@
 
 # %% ../nbs/09_submission.ipynb #5f7fffd6
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import csv, os, sys
 from pathlib import Path
 from typing import Iterable, Iterator
 import numpy as np
-from .core import *
 from .data import MaskCache, load_coco, resize_mask
 from .metrics import score_maps, write_score_report
 

@@ -4,6 +4,7 @@
 
 # %% ../nbs/14_train.ipynb #7f75b6bb
 from __future__ import annotations
+from .core import *   # first: it quiets warnings of the libraries imported below
 import argparse, inspect, json, linecache, os, platform, re, sys, time, typing
 from dataclasses import dataclass, field, asdict, fields, replace
 from pathlib import Path
@@ -11,7 +12,6 @@ import numpy as np
 import pandas as pd
 import albumentations as A
 from fastai.learner import Learner
-from .core import *
 from .data import load_coco, MaskCache, seg_dataloaders, encoder_stats
 from .split import fold_of
 from .copy_paste import merge_extra, check_no_leak, ObjectBank, CopyPaste
@@ -175,7 +175,7 @@ def dashed(argv:list[str])->list[str]:
 
 # %% ../nbs/14_train.ipynb #94cf3828
 def train_cli(argv:list|None=None, # command-line arguments (default: `sys.argv[1:]`)
-             )->Path:              # the run folder
+             ):
     "Train a segmentation model on one fold and write the run folder (`trashseg_train`; every option is a `TrainConfig` field)."
     p = config_parser(TrainConfig, 'trashseg_train', "Train a segmentation model on one fold and write the run folder.")
     p.add_argument('--resume', action='store_true', help="continue an interrupted run with the settings in its config.json (options given here override them)")
@@ -184,7 +184,7 @@ def train_cli(argv:list|None=None, # command-line arguments (default: `sys.argv[
     resume, overwrite = given.pop('resume'), given.pop('overwrite')
     cfg = TrainConfig(**given)
     if resume and (cfg.run_dir/'config.json').is_file(): cfg = TrainConfig.load(cfg.run_dir).updated(**given)
-    return train_run(cfg, resume=resume, overwrite=overwrite)
+    train_run(cfg, resume=resume, overwrite=overwrite)   # nothing returned: a console script's return value becomes its exit status
 
 # %% ../nbs/14_train.ipynb #51fe987c
 def prepare_run_folder(cfg:TrainConfig, resume:bool=False, overwrite:bool=False)->Path:
