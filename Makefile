@@ -12,12 +12,13 @@ export WANDB_MODE ?= offline
 export PYTHONHASHSEED := 0
 DEMO_EPOCHS ?= 3
 
-.PHONY: help install data demo test readme sync-check clean-cache
+.PHONY: help install data demo test readme notebooks sync-check clean-cache
 
 help:
 	@echo "make demo    run the main job on the default data (data/taco-recycle or \$$TRASHSEG_DATA)"
 	@echo "make test    install if needed and run all notebook tests (nbdev_test) and the README check"
 	@echo "make readme  render README.md from nbs/index.ipynb"
+	@echo "make notebooks  execute the notebooks whose code changed and save their outputs (ALL=1: every one)"
 
 # Install once into $(VENV); reinstall when the package settings change.
 # torch/torchvision first: pinned releases that the local wheel cache serves (any other torch downloads GBs).
@@ -43,10 +44,17 @@ demo: install data
 test: install
 	@$(MAKE) --no-print-directory data || echo "data: tests on real data will be skipped"
 	$(PY) .ci/render_readme.py --check
+	$(PY) .ci/notebooks.py check
 	$(BIN)/nbdev_test --do_print --timing
 
 readme: install
 	$(PY) .ci/render_readme.py
+
+# execute the numbered notebooks whose code (or the code below them) changed, and save them with their outputs;
+# make notebooks ALL=1 executes every one (e.g. after a change of the default data)
+notebooks: install data
+	$(PY) .ci/notebooks.py run $(if $(ALL),--all,)
+	$(BIN)/nbdev_clean
 
 # notebooks and module in sync, notebooks clean (what GitHub's nbdev-ci checks too)
 sync-check: install

@@ -16,7 +16,7 @@ from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.progress import CSVLogger, ProgressCallback
-from fastcore.basics import noop
+from fastai.imports import noop   # what `Learner.no_logging` puts in place of the logger
 from fastai.callback.channelslast import ChannelsLast
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import params
