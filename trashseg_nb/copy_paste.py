@@ -7,6 +7,7 @@ from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
 import json, os, warnings
 from pathlib import Path
+from fastcore.script import Param
 import numpy as np
 from PIL import Image
 import albumentations as A
@@ -284,12 +285,11 @@ def copy_paste_cli(coco:str,                      # training-fold COCO file (e.g
                    n:int=100,                     # images to generate
                    seed:int=0,                    # random seed
                    out:str=None,                  # output folder (default: outputs/<method>)
-                   method:str='copy_paste',       # copy_paste, mosaic or cutmix
+                   method:Param('how images are made', str, choices=list(GENERATORS))='copy_paste',
                    data:str=None,                 # data root for a bare --coco name
                    overwrite:bool=False,          # replace an existing output
                   ):
     "Generate copy-paste, mosaic or cutmix training images of rare classes from a training fold."
-    if method not in GENERATORS: raise SystemExit(f"unknown method {method!r}; choose {', '.join(GENERATORS)}")
     path = data_file(coco, data)
     c = load_coco(path)
     out = Path(out) if out else outputs_root()/method

@@ -21,9 +21,9 @@ os.environ.setdefault('WANDB_MODE', 'offline')           # W&B logs locally unle
 # %% auto #0
 __all__ = ['CLASSES', 'N_CLASSES', 'IGNORE_INDEX', 'PSEUDO_OFFSET', 'PALETTE', 'DATA_ENV', 'OUTPUTS_ENV', 'DEFAULT_DATA',
            'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root', 'data_file', 'run_file',
-           'outputs_root', 'real_data_or_none', 'atomic_write', 'script', 'interactive', 'with_progress',
-           'seed_everything', 'pick_device', 'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info',
-           'warn_if_slow', 'choose_precision']
+           'outputs_root', 'real_data_or_none', 'atomic_write', 'dashed', 'cli_parser', 'script', 'interactive',
+           'with_progress', 'seed_everything', 'pick_device', 'resolve_precision', 'precision_warning', 'cpu_model',
+           'hardware_info', 'warn_if_slow', 'choose_precision']
 
 # %% ../nbs/00_core.ipynb #cf9eaaab
 CLASSES = ('Background', 'General trash', 'Paper', 'Paper pack', 'Metal', 'Glass',
@@ -155,20 +155,36 @@ def atomic_write(path:str|Path,             # file to write
     return path
 
 # %% ../nbs/00_core.ipynb #91c1e81d
-import re, sys
-from fastcore.script import call_parse, anno_parser
+import argparse, re, sys
+from fastcore.script import call_parse, Param
+from fastcore.docments import docments
 
-def _undash(arg:str)->str:
-    m = re.match(r'^--([A-Za-z][\w-]*)(=.*)?$', arg)
-    return f"--{m.group(1).replace('-', '_')}{m.group(2) or ''}" if m else arg
+def dashed(argv:list[str])->list[str]:
+    "Command-line arguments with `--under_scored` option names spelled `--dashed` (values untouched)."
+    return [re.sub(r'^--[A-Za-z][\w-]*', lambda m: m.group(0).replace('_', '-'), a) if a.startswith('--') else a for a in argv]
 
+# %% ../nbs/00_core.ipynb #bf277828
+def cli_parser(f,                   # a function whose parameters (docments, annotations, defaults) become the options
+               prog:str|None=None,  # the command's name in the help
+              )->argparse.ArgumentParser:
+    "One `--dashed-name` option per parameter of `f`, as fastcore's `anno_parser`; a parameter without default is a required option."
+    p = argparse.ArgumentParser(prog=prog, description=f.__doc__)
+    for name, v in docments(f, full=True, returns=False, eval_str=True).items():
+        param = v.anno if isinstance(v.anno, Param) else Param(v.docment, v.anno)
+        param.set_default(v.default)
+        kw = param.kwargs
+        if not param.opt: kw['required'] = True                   # never positional: every input is named
+        p.add_argument('--' + name.replace('_', '-'), **kw)
+    return p
+
+# %% ../nbs/00_core.ipynb #d04766e1
 def script(f):
-    "fastcore's `call_parse`, plus `.main(argv)`: the console entry point, accepting `--dashed-names` too."
+    "fastcore's `call_parse`, plus `.parser(prog)` and `.main(argv)`, the console entry point (it returns nothing, so exits 0)."
     g = call_parse(f)
+    g.parser = lambda prog=None: cli_parser(f, prog)
     def main(argv:list|None=None):
-        args = anno_parser(f).parse_args([_undash(a) for a in (sys.argv[1:] if argv is None else argv)]).__dict__
-        for k in ('pdb', 'xtra'): args.pop(k, None)   # fastcore's own debugging flags
-        return f(**args)
+        args = vars(cli_parser(f).parse_args(dashed(sys.argv[1:] if argv is None else argv)))
+        f(**args)
     g.main = main
     return g
 

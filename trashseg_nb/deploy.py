@@ -172,13 +172,12 @@ def export_run(run:str|Path,              # a run folder with model.pth and conf
 
 # %% ../nbs/10_deploy.ipynb #0d9cbbaa
 @script
-def export_cli(run:str=None,          # run folder (outputs/runs/<run>) with model.pth and config.json
+def export_cli(run:str,               # run folder (outputs/runs/<run>) with model.pth and config.json
                out:str=None,          # the .onnx file to write (default: <run>/model.onnx)
                n_images:int=8,        # validation images for the parity check
                overwrite:bool=False,  # replace an existing export
               ):
     "Export a trained run to ONNX (dynamic batch and size, normalisation inside, classes in the metadata) and check parity."
-    if not run: raise SystemExit('trashseg_export: --run is required (a run folder with model.pth and config.json)')
     f, results = export_run(run, out, n_images, overwrite)
     for r in results:
         print(f"parity on {r['n_images']} validation images at {r['height']}x{r['width']}: max |p_onnx - p_torch| "

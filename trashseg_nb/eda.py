@@ -189,8 +189,7 @@ def write_eda(root:str|Path|None=None,     # data root; see `data_root`
     "Write the EDA figures and `report.md` for one COCO file; returns the output folder."
     # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
     import matplotlib.pyplot as plt
-    root = data_root(root)
-    coco_path = data_file(coco_name, root)
+    coco_path = data_file(coco_name, root)        # a path needs no data root; a bare name is looked up in it
     out = Path(out) if out else outputs_root()/'eda'
     coco = load_coco(coco_path)
     cache = MaskCache(coco).build()
@@ -207,7 +206,7 @@ def write_eda(root:str|Path|None=None,     # data root; see `data_root`
     mean, std = image_mean_std(coco)
     empty, n_obj = images_without_annotations(coco), objects_per_image(coco)
     co = cooccurrence(coco)
-    md = [f"# EDA of `{coco_path.name}`\n", f"- data: `{root}`", f"- images: {len(coco.imgs)}, annotations: {len(coco.anns)}",
+    md = [f"# EDA of `{coco_path.name}`\n", f"- file: `{coco_path}`", f"- images: {len(coco.imgs)}, annotations: {len(coco.anns)}",
           f"- images without annotations: {len(empty)}" + (f" (ids {empty[:20]})" if empty else ''),
           f"- objects per image: mean {n_obj.mean():.2f}, median {n_obj.median():.0f}, max {n_obj.max()}",
           f"- RGB mean {np.round(mean, 4).tolist()}, std {np.round(std, 4).tolist()} (0..1 scale)",

@@ -164,8 +164,8 @@ def ensemble(method:str,                 # a name of `ENSEMBLE_METHODS`
 
 # %% ../nbs/13_ensemble.ipynb #f0959456
 @script
-def ensemble_cli(method:str=None,                              # hard, weighted or soft (see ENSEMBLE_METHODS)
-                 inputs:Param('submission CSVs (hard, weighted) or probability folders (soft), best first', str, nargs='+')=None,
+def ensemble_cli(method:Param('hard, weighted (per class) or soft (probabilities) vote', str, choices=list(ENSEMBLE_METHODS))='hard',
+                 inputs:Param('submission CSVs (hard, weighted) or probability folders (soft), best first', str, nargs='+', required=True)=None,
                  out:str='ensemble.csv',                       # ensemble submission to write
                  weights:Param('one weight per input', float, nargs='+')=None,
                  class_weights:Param('per input: a per_class_iou.csv (weighted)', str, nargs='+')=None,

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 import cv2
+from fastcore.script import Param
 import numpy as np
 import pandas as pd
 import torch
@@ -212,20 +213,19 @@ def predict_run(run:str|Path,            # run folder (with model.pth / model.on
 
 # %% ../nbs/11_inference.ipynb #1d9a4a3a
 @script
-def predict_cli(run:str=None,              # run folder (outputs/runs/<run>) or a model.pth
+def predict_cli(run:str,                   # run folder (outputs/runs/<run>), or its model.pth (torch) or model.onnx (onnx)
                 coco:str='test.json',      # COCO file to predict: a path, or a name in the data root
                 out:str='submission.csv',  # submission CSV to write
                 tta:str='flip,scale',      # TTA: comma-separated hflip / flip / scale, or none
                 probs:str=None,            # folder for uint8 probabilities (soft voting, pseudo-labels)
                 size:int=None,             # base inference size (default: the run's training size)
                 bs:int=None,               # images per batch (default: 2 on a CPU, 8 on a GPU)
-                precision:str='auto',      # torch engine: auto (from the hardware: bf16 where it is native, else fp32 on CPU), fp32, bf16, fp16
-                engine:str='torch',        # torch (model.pth) or onnx (model.onnx from trashseg_export, run by onnxruntime)
+                precision:Param('torch engine: auto is bf16 where the hardware runs it natively, else fp32 on a CPU', str, choices=list(PRECISIONS))='auto',
+                engine:Param('torch (model.pth) or onnx (model.onnx from trashseg_export, run by onnxruntime)', str, choices=list(ENGINES))='torch',
                 data:str=None,             # data root (default: $TRASHSEG_DATA, then data/taco-recycle)
                 overwrite:bool=False,      # replace an existing submission
                ):
     "Predict a COCO image set with a trained run and write a submission CSV."
-    if not run: raise SystemExit('trashseg_predict: --run is required (a run folder or a model.pth)')
     path = data_file(coco, data)
     c = load_coco(path)
     predict_run(run, c, out, None if tta == 'none' else tta, probs, size, bs, precision, overwrite, engine=engine)

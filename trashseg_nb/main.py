@@ -5,17 +5,22 @@
 # %% ../nbs/15_main.ipynb #24577a08
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import json, time
+import json, shlex, sys, time
 from pathlib import Path
-from .data import load_coco, coco_subset, write_data_summary
-from .split import make_split, write_folds, quiet_rare_classes
+from .data import load_coco, coco_subset, write_data_summary, data_summary_cli
+from .eda import eda_cli
+from .split import make_split, write_folds, quiet_rare_classes, split_cli
+from .copy_paste import copy_paste_cli
 from .metrics import write_score_report
-from .submission import score_submission, check_submission
-from .inference import predict_run
-from .train import TrainConfig, train_run
+from .submission import score_submission, check_submission, score_cli
+from .deploy import export_cli
+from .inference import predict_run, predict_cli
+from .pseudo_label import pseudo_cli
+from .ensemble import ensemble_cli
+from .train import TrainConfig, train_run, train_cli
 
 # %% auto #0
-__all__ = ['score_validation', 'main_job', 'main_cli']
+__all__ = ['COMMANDS', 'score_validation', 'main_job', 'main_cli', 'trashseg_cli']
 
 # %% ../nbs/15_main.ipynb #b61e87ea
 def score_validation(run:Path, out:Path, tta:str)->dict:
@@ -81,3 +86,20 @@ def main_cli(data:str=None,                  # data root (default: $TRASHSEG_DAT
             ):
     "The main job: data summary, split, short training on fold 0, validation scores, and a checked test submission."
     main_job(data, out, epochs, tta, max_test, size=size, bs=bs, seed=seed, max_train=max_train, max_valid=max_valid)
+
+# %% ../nbs/15_main.ipynb #bd45dd03
+COMMANDS = {'data-summary': data_summary_cli, 'eda': eda_cli, 'split': split_cli, 'copy-paste': copy_paste_cli,
+            'train': train_cli, 'predict': predict_cli, 'score': score_cli, 'export': export_cli, 'pseudo': pseudo_cli,
+            'ensemble': ensemble_cli, 'main': main_cli}   # `trashseg <name>` runs `trashseg_<name with underscores>`
+
+# %% ../nbs/15_main.ipynb #72af106c
+def trashseg_cli(argv:list|None=None): # command-line arguments (default: `sys.argv[1:]`)
+    "`trashseg`: list the commands, or run one (`trashseg <command> [options]` is `trashseg_<command> [options]`)."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ('-h', '--help', 'help'):
+        print("usage: trashseg <command> [options]    (trashseg <command> --help lists its options)\n\ncommands:")
+        for name, f in COMMANDS.items(): print(f"  {name:13s} {f.__doc__.strip().splitlines()[0]}")
+        return
+    name = argv[0].replace('_', '-')
+    if name not in COMMANDS: raise SystemExit(f"trashseg: unknown command {argv[0]!r}; the commands are {', '.join(COMMANDS)}")
+    COMMANDS[name].main(argv[1:])

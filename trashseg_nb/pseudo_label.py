@@ -177,7 +177,7 @@ def parse_class_thresholds(s:str|None)->dict|None:
 
 # %% ../nbs/12_pseudo_label.ipynb #fb6118ae
 @script
-def pseudo_cli(run:str=None,                # trained run folder (outputs/runs/<run>)
+def pseudo_cli(run:str,                     # trained run folder (outputs/runs/<run>)
                coco:str='test.json',        # unlabelled COCO file: a path, or a name in the data root
                threshold:float=0.9,         # confidence needed to keep a pixel
                class_thresholds:str=None,   # per-class thresholds, e.g. Battery=0.6,Clothing=0.6
@@ -187,7 +187,6 @@ def pseudo_cli(run:str=None,                # trained run folder (outputs/runs/<
                overwrite:bool=False,        # replace an existing pseudo-label folder
               ):
     "Write confident pseudo-labels of unlabelled images from a trained run."
-    if not run: raise SystemExit('trashseg_pseudo: --run is required (a trained run folder)')
     path = data_file(coco, data)
     out = Path(out) if out else outputs_root()/'pseudo'/Path(run).name
     make_pseudo_labels(run, load_coco(path), out, threshold, parse_class_thresholds(class_thresholds),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
 import contextlib, json, os, warnings
 from pathlib import Path
+from fastcore.script import Param
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
@@ -222,7 +223,7 @@ def write_folds(coco,               # index from `load_coco` (with `path`)
 def split_cli(coco:str='train_all.json', # COCO file: a path, or a name in the data root
               k:int=5,                   # number of folds
               seed:int=42,               # split seed
-              strategy:str=DEFAULT_STRATEGY, # 'multilabel' (default) or 'sgkf' (report 000's StratifiedGroupKFold)
+              strategy:Param("'multilabel' or 'sgkf' (report 000's StratifiedGroupKFold)", str, choices=list(SPLITTERS))=DEFAULT_STRATEGY,
               out:str=None,              # output folder (default: outputs/folds)
               data:str=None,             # data root (default: $TRASHSEG_DATA, then data/taco-recycle)
               overwrite:bool=False,      # replace existing fold files

@@ -191,12 +191,12 @@ def score_submission(sub:str|Path, # submission CSV
 # %% ../nbs/09_submission.ipynb #8206c860
 @script
 def score_cli(submission:str,             # submission CSV
-              gt:str,                     # labelled COCO file: a path, or a name in the data root
+              coco:str,                   # labelled COCO file (the ground truth): a path, or a name in the data root
               out:str=None,               # folder for score.json, per_class_iou.csv, score.png (default: beside the CSV)
-              data:str=None,              # data root for a bare --gt name
+              data:str=None,              # data root for a bare --coco name
              ):
     "Score a submission against ground truth: mIoU, per-class IoU, pixel accuracy, confusion matrix."
-    g = load_coco(data_file(gt, data))
+    g = load_coco(data_file(coco, data))
     res = score_submission(submission, g)
     out = Path(out) if out else Path(submission).with_suffix('')
     write_score_report(res, out, Path(submission).name)

@@ -22,10 +22,11 @@ from .learner import *
 from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_STRATEGIES
 
 # %% auto #0
-__all__ = ['config_problems', 'TrainConfig', 'field_docs', 'config_parser', 'dashed', 'train_cli', 'prepare_run_folder',
-           'FoldData', 'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
-           'fold_dataloaders', 'library_versions', 'run_record', 'write_run_config', 'build_learner', 'run_callbacks',
-           'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'train_run']
+__all__ = ['TRAIN_CHOICES', 'config_problems', 'TrainConfig', 'field_docs', 'config_parser', 'train_parser', 'train_cli',
+           'prepare_run_folder', 'FoldData', 'load_fold', 'add_extra_train', 'add_pseudo_labels',
+           'add_online_copy_paste', 'fold_data', 'fold_dataloaders', 'library_versions', 'run_record',
+           'write_run_config', 'build_learner', 'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit',
+           'save_figure', 'write_report', 'train_run']
 
 # %% ../nbs/14_train.ipynb #3c6423b6
 def _numbers(s:str, name:str)->list[float]:
@@ -148,6 +149,8 @@ def field_docs(cls)->dict[str, str]:
     return docs
 
 # %% ../nbs/14_train.ipynb #2ace3fe9
+TRAIN_CHOICES = {'decoder': DECODERS, 'precision': PRECISIONS, 'pseudo_strategy': PSEUDO_STRATEGIES}   # the fixed sets
+
 def _arg_type(hint):
     args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
     return args[0] if args[0] in (int, float, bool) else str
@@ -155,9 +158,11 @@ def _arg_type(hint):
 def config_parser(cls=None,                 # a dataclass of settings (default: `TrainConfig`)
                   prog:str|None=None,       # program name for the help
                   description:str|None=None,
+                  choices:dict|None=None,   # field name -> its allowed values (default: `TRAIN_CHOICES` for `TrainConfig`)
                  )->argparse.ArgumentParser:
     "An argument parser with one `--dashed-name` option per field, help from the docments (see `dashed` for `--under_scores`)."
     cls = cls or TrainConfig
+    choices = choices if choices is not None else (TRAIN_CHOICES if cls is TrainConfig else {})
     hints, docs = typing.get_type_hints(cls), field_docs(cls)
     p = argparse.ArgumentParser(prog=prog, description=description)
     for f in fields(cls):
@@ -165,26 +170,29 @@ def config_parser(cls=None,                 # a dataclass of settings (default: 
         help = docs.get(f.name, '') + ('' if f.default is None else f' (default: {f.default})')
         t = _arg_type(hints[f.name])
         if t is bool: p.add_argument(*names, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=help)
+        elif f.name in choices: p.add_argument(*names, type=t, default=argparse.SUPPRESS, choices=list(choices[f.name]), help=help)
         else: p.add_argument(*names, type=t, default=argparse.SUPPRESS, metavar=t.__name__.upper(), help=help)
     return p
 
-# %% ../nbs/14_train.ipynb #546e904f
-def dashed(argv:list[str])->list[str]:
-    "Command-line arguments with `--under_scored` option names spelled `--dashed` (values untouched)."
-    return [re.sub(r'^--[A-Za-z][\w-]*', lambda m: m.group(0).replace('_', '-'), a) if a.startswith('--') else a for a in argv]
-
 # %% ../nbs/14_train.ipynb #94cf3828
-def train_cli(argv:list|None=None, # command-line arguments (default: `sys.argv[1:]`)
-             ):
-    "Train a segmentation model on one fold and write the run folder (`trashseg_train`; every option is a `TrainConfig` field)."
+def train_parser()->argparse.ArgumentParser:
+    "The parser of `trashseg_train`: every `TrainConfig` field, plus `--resume` and `--overwrite`."
     p = config_parser(TrainConfig, 'trashseg_train', "Train a segmentation model on one fold and write the run folder.")
     p.add_argument('--resume', action='store_true', help="continue an interrupted run with the settings in its config.json (options given here override them)")
     p.add_argument('--overwrite', action='store_true', help="start an existing run over")
-    given = vars(p.parse_args(dashed(sys.argv[1:] if argv is None else argv)))
+    return p
+
+# %% ../nbs/14_train.ipynb #9cf7f669
+def train_cli(argv:list|None=None, # command-line arguments (default: `sys.argv[1:]`)
+             ):
+    "Train a segmentation model on one fold and write the run folder (`trashseg_train`; every option is a `TrainConfig` field)."
+    given = vars(train_parser().parse_args(dashed(sys.argv[1:] if argv is None else argv)))
     resume, overwrite = given.pop('resume'), given.pop('overwrite')
     cfg = TrainConfig(**given)
     if resume and (cfg.run_dir/'config.json').is_file(): cfg = TrainConfig.load(cfg.run_dir).updated(**given)
     train_run(cfg, resume=resume, overwrite=overwrite)   # nothing returned: a console script's return value becomes its exit status
+
+train_cli.parser, train_cli.main = lambda prog=None: train_parser(), train_cli   # the same interface as the `script` commands
 
 # %% ../nbs/14_train.ipynb #51fe987c
 def prepare_run_folder(cfg:TrainConfig, resume:bool=False, overwrite:bool=False)->Path:
