@@ -19,11 +19,11 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')  # albumentations must no
 os.environ.setdefault('WANDB_MODE', 'offline')           # W&B logs locally unless the user turns it on
 
 # %% auto #0
-__all__ = ['CLASSES', 'N_CLASSES', 'IGNORE_INDEX', 'PSEUDO_OFFSET', 'PALETTE', 'DATA_ENV', 'OUTPUTS_ENV', 'DEFAULT_DATA',
-           'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root', 'data_file', 'run_file',
-           'outputs_root', 'real_data_or_none', 'atomic_write', 'dashed', 'cli_parser', 'script', 'interactive',
-           'with_progress', 'seed_everything', 'pick_device', 'resolve_precision', 'precision_warning', 'cpu_model',
-           'hardware_info', 'warn_if_slow', 'choose_precision']
+__all__ = ['CLASSES', 'N_CLASSES', 'IGNORE_INDEX', 'PSEUDO_OFFSET', 'PALETTE', 'OVERLAY_PALETTE', 'DATA_ENV', 'OUTPUTS_ENV',
+           'DEFAULT_DATA', 'CACHE_ENV', 'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root',
+           'data_file', 'run_file', 'outputs_root', 'cache_root', 'real_data_or_none', 'atomic_write', 'dashed',
+           'cli_parser', 'script', 'interactive', 'with_progress', 'seed_everything', 'pick_device',
+           'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info', 'warn_if_slow', 'choose_precision']
 
 # %% ../nbs/00_core.ipynb #cf9eaaab
 CLASSES = ('Background', 'General trash', 'Paper', 'Paper pack', 'Metal', 'Glass',
@@ -56,14 +56,20 @@ PALETTE = np.array([
     (128, 0, 192),    # Clothing
 ], dtype=np.uint8)
 
-def colorize(mask:np.ndarray, # class map (H,W) of ints in 0..10; `IGNORE_INDEX` shows white
-            )->np.ndarray:    # RGB image (H,W,3), uint8
-    "Paint a class map in the competition palette."
+OVERLAY_PALETTE = np.array([  # for masks drawn over photos: ten colours the eye tells apart (matplotlib's tab10)
+    (0, 0, 0), (127, 127, 127), (31, 119, 180), (23, 190, 207), (214, 39, 40), (44, 160, 44),
+    (255, 127, 14), (188, 189, 34), (227, 119, 194), (148, 103, 189), (140, 86, 75),
+], dtype=np.uint8)
+
+def colorize(mask:np.ndarray,          # class map (H,W) of ints in 0..10; `IGNORE_INDEX` shows white
+             palette:np.ndarray=PALETTE, # (11, 3) colours: the competition's, or `OVERLAY_PALETTE`
+            )->np.ndarray:             # RGB image (H,W,3), uint8
+    "Paint a class map in the competition palette (or another one)."
     mask = np.asarray(mask)
     bad = (mask < 0) | ((mask >= N_CLASSES) & (mask != IGNORE_INDEX))
     if bad.any(): raise ValueError(f"class map holds values outside 0..{N_CLASSES-1}: {np.unique(mask[bad])[:10]}")
     lut = np.full((256, 3), 255, dtype=np.uint8)
-    lut[:N_CLASSES] = PALETTE
+    lut[:N_CLASSES] = palette
     return lut[mask.astype(np.uint8)]
 
 # %% ../nbs/00_core.ipynb #64e86132
@@ -119,6 +125,15 @@ def outputs_root(path:str|Path|None=None, # explicit outputs folder
     "Folder for results: `path`, else `$TRASHSEG_OUTPUTS`, else `outputs/` in the project (or the working directory)."
     if path is None: path = os.environ.get(OUTPUTS_ENV) or (project_root() or Path.cwd())/'outputs'
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    return path
+
+# %% ../nbs/00_core.ipynb #e8c74e13
+CACHE_ENV = 'TRASHSEG_CACHE'
+
+def cache_root(path:str|Path|None=None, # explicit cache folder
+              )->Path:
+    "Folder for caches (masks, converted weights): `path`, else `$TRASHSEG_CACHE`, else `cache/` in `outputs_root()`."
+    path = Path(path or os.environ.get(CACHE_ENV) or outputs_root()/'cache'); path.mkdir(parents=True, exist_ok=True)
     return path
 
 # %% ../nbs/00_core.ipynb #d7e6a4c7

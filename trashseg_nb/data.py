@@ -210,7 +210,7 @@ class MaskCache:
         self.coco = coco
         sha = coco.sha1
         stem = Path(coco.path or 'coco').stem
-        self.dir = Path(root or outputs_root()/'cache'/'masks')/f"{stem}-v{MASK_CACHE_VERSION}-{sha[:16]}"
+        self.dir = Path(root or cache_root()/'masks')/f"{stem}-v{MASK_CACHE_VERSION}-{sha[:16]}"
 
     def path(self, img_id:int)->Path:
         "PNG of image `img_id`'s class map, built if missing."
@@ -265,15 +265,21 @@ def show_overlay(img:np.ndarray,   # RGB image (H, W, 3)
                  mask:np.ndarray,  # class map (H, W)
                  ax=None,          # matplotlib axes; a new figure by default
                  alpha:float=0.5,  # opacity of the class colours
-                 title:str|None=None):
-    "Show an image with its class map overlaid in the competition palette (background left clear)."
+                 title:str|None=None,
+                 legend:bool=False, # name the classes present, in their colours
+                ):
+    "Show an image with its class map overlaid in `OVERLAY_PALETTE` (background left clear)."
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
     if ax is None: _, ax = plt.subplots(figsize=(4, 4))
-    color = colorize(mask).astype(float)
-    a = np.where(mask[..., None] > 0, alpha, 0.0)
+    color = colorize(mask, OVERLAY_PALETTE).astype(float)
+    a = np.where((mask[..., None] > 0) & (mask[..., None] < N_CLASSES), alpha, 0.0)
     ax.imshow((img * (1 - a) + color * a).astype(np.uint8))
     ax.set_axis_off()
     if title: ax.set_title(title, fontsize=8)
+    if legend:
+        present = [k for k in np.unique(mask) if 0 < k < N_CLASSES]
+        ax.legend(handles=[Patch(color=OVERLAY_PALETTE[k] / 255, label=CLASSES[k]) for k in present], fontsize=7, loc='lower right')
     return ax
 
 # %% ../nbs/01_data.ipynb #a96154e8
@@ -428,7 +434,7 @@ def write_data_summary(root:str|Path|None=None, # data root; see `data_root`
     atomic_write(out/'summary.md', lambda t: t.write_text(md), overwrite=overwrite)
     fig, ax = plt.subplots(figsize=(8, 3.5))
     ax.bar(CLASSES[1:], table['pixel_share_%'].values[1:], color=PALETTE[1:] / 255)
-    ax.set_ylabel('% of all pixels'); ax.set_title(f'Pixel share per class ({coco_name}; background {table.iloc[0, 2]:.1f} %)')
+    ax.set_ylabel('% of all pixels'); ax.set_title(f"Pixel share per class ({coco_name}; background {table.loc[0, 'pixel_share_%']:.1f} %)")
     ax.tick_params(axis='x', rotation=35); plt.setp(ax.get_xticklabels(), ha='right'); fig.tight_layout()
     atomic_write(out/'pixel_share.png', lambda t: fig.savefig(t, dpi=110, format='png'), overwrite=overwrite); plt.close(fig)
     first_with = {}                      # the first image (in file order) with an annotation of each class

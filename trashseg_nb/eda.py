@@ -57,15 +57,18 @@ def class_counts(coco, # index from `load_coco`
 # %% ../nbs/02_eda.ipynb #dda8d820
 def plot_class_counts(counts:pd.DataFrame, # from `class_counts`
                       ax=None):
-    "Bars of annotations and images per class, in the palette."
+    "Bars of annotations (solid) and images (hatched) per class, in the palette, on a symlog axis so rare classes show."
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
     c = counts.loc[counts.index > 0]
     if ax is None: _, ax = plt.subplots(figsize=(9, 3.5))
-    x = np.arange(len(c))
-    ax.bar(x - 0.2, c.annotations, 0.4, color=PALETTE[c.index] / 255, label='annotations')
-    ax.bar(x + 0.2, c.images, 0.4, color=PALETTE[c.index] / 255, alpha=0.5, hatch='//', label='images')
-    for xi, (a, i) in enumerate(zip(c.annotations, c.images)): ax.text(xi - 0.2, a, str(a), ha='center', va='bottom', fontsize=7)
-    ax.set_xticks(x, c['class'], rotation=30, ha='right'); ax.set_yscale('symlog'); ax.legend()
+    x, colors = np.arange(len(c)), PALETTE[c.index] / 255
+    ax.bar(x - 0.2, c.annotations, 0.4, color=colors)
+    ax.bar(x + 0.2, c.images, 0.4, color=colors, alpha=0.5, hatch='//')
+    for xi, (a, i) in enumerate(zip(c.annotations, c.images)): ax.text(xi - 0.2, a * 1.08, str(a), ha='center', va='bottom', fontsize=7)
+    ax.set_xticks(x, c['class'], rotation=30, ha='right'); ax.set_yscale('symlog'); ax.set_ylim(0, c.annotations.max() * 3)
+    ax.set_ylabel('count (symlog scale)')
+    ax.legend(handles=[Patch(facecolor='0.5', label='annotations'), Patch(facecolor='0.5', alpha=0.5, hatch='//', label='images')])
     ax.set_title('Annotations and images per class')
     return ax
 
@@ -84,15 +87,15 @@ def plot_pixel_share(counts:pd.DataFrame, # from `class_counts` with pixels
 # %% ../nbs/02_eda.ipynb #1bed88e8
 def plot_size_buckets(counts:pd.DataFrame, # from `class_counts`
                       ax=None):
-    "Stacked bars of small / medium / large objects per class (report 001's buckets)."
+    "Grouped bars of small / medium / large objects per class (report 001's buckets), on a symlog axis so rare classes show."
     import matplotlib.pyplot as plt
     c = counts.loc[counts.index > 0]
     if ax is None: _, ax = plt.subplots(figsize=(9, 3.5))
-    bottom = np.zeros(len(c))
-    for b, col in zip(SIZE_BUCKETS, ('#9ecae1', '#3182bd', '#08306b')):
-        ax.bar(c['class'], c[b], bottom=bottom, color=col, label=f"{b} ({'<50²' if b=='small' else '<250²' if b=='medium' else '≥250²'} px)")
-        bottom += c[b].values
-    ax.tick_params(axis='x', rotation=30); plt.setp(ax.get_xticklabels(), ha='right')
+    x = np.arange(len(c))
+    for k, (b, col) in enumerate(zip(SIZE_BUCKETS, ('#9ecae1', '#3182bd', '#08306b'))):
+        ax.bar(x + (k - 1) * 0.27, c[b], 0.27, color=col, label=f"{b} ({'<50²' if b=='small' else '<250²' if b=='medium' else '≥250²'} px)")
+    ax.set_xticks(x, c['class'], rotation=30, ha='right'); ax.set_yscale('symlog'); ax.set_ylabel('objects (symlog scale)')
+    ax.set_ylim(0, c[list(SIZE_BUCKETS)].values.max() * 3)
     ax.set_title('Object sizes per class'); ax.legend(fontsize=8)
     return ax
 
@@ -126,26 +129,30 @@ def cooccurrence(coco)->pd.DataFrame:
 
 # %% ../nbs/02_eda.ipynb #72efd447
 def plot_objects_per_image(coco, ax=None):
-    "Histogram of objects per image."
+    "Histogram of objects per image, up to the 99th percentile (the images beyond it are counted in the title)."
     import matplotlib.pyplot as plt
     n = objects_per_image(coco)
     if ax is None: _, ax = plt.subplots(figsize=(6, 3))
-    ax.hist(n, bins=np.arange(n.max() + 2) - 0.5, color='#3182bd')
-    ax.set_xlabel('objects in the image'); ax.set_ylabel('images')
-    ax.set_title(f'Objects per image (mean {n.mean():.2f}, {int((n == 0).sum())} images without any)')
+    top = int(np.ceil(n.quantile(0.99)))
+    ax.hist(n.clip(upper=top + 1), bins=np.arange(top + 3) - 0.5, color='#3182bd')
+    ax.set_xlim(-0.5, top + 1.5); ax.xaxis.get_major_locator().set_params(integer=True); ax.set_xlabel(f'objects in the image (last bar: more than {top})'); ax.set_ylabel('images')
+    ax.set_title(f'Objects per image (mean {n.mean():.2f}, max {n.max()}, {int((n == 0).sum())} images without any)')
     return ax
 
 # %% ../nbs/02_eda.ipynb #58bec711
 def plot_cooccurrence(coco, ax=None):
-    "Heatmap of class co-occurrence (images holding both classes)."
+    "Heatmap of class co-occurrence (images holding both classes) on a log colour scale, with its colour bar."
     import matplotlib.pyplot as plt
+    from matplotlib.colors import SymLogNorm
     co = cooccurrence(coco)
-    if ax is None: _, ax = plt.subplots(figsize=(6.5, 5.5))
-    im = ax.imshow(np.log1p(co.values), cmap='viridis')
+    if ax is None: _, ax = plt.subplots(figsize=(7, 5.5))
+    im = ax.imshow(co.values, cmap='viridis', norm=SymLogNorm(linthresh=1, vmin=0, vmax=max(1, co.values.max())))
+    ax.figure.colorbar(im, ax=ax, label='images (log scale)')
     for i in range(len(co)):
         for j in range(len(co)): ax.text(j, i, co.values[i, j], ha='center', va='center', fontsize=7, color='w' if np.log1p(co.values[i, j]) < np.log1p(co.values.max()) * 0.7 else 'k')
     ax.set_xticks(range(len(co)), co.columns, rotation=45, ha='right', fontsize=8); ax.set_yticks(range(len(co)), co.index, fontsize=8)
     ax.set_title('Images holding both classes')
+    ax.figure.tight_layout()
     return ax
 
 # %% ../nbs/02_eda.ipynb #2cea2d1f
@@ -154,18 +161,22 @@ def plot_class_examples(coco,                  # index from `load_coco`
                         n:int=4,               # examples per class
                         classes:list|None=None, # class ids; 1..10 by default
                         cache=None):           # `MaskCache`
-    "A grid: one row per class, its `n` images where it covers the most pixels, masks overlaid."
+    "A grid: one row per class, its `n` images where it covers the most pixels, with only that class overlaid (legend on top)."
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
     cache, classes = cache or MaskCache(coco), classes or list(range(1, N_CLASSES))
-    fig, axs = plt.subplots(len(classes), n, figsize=(2.2 * n, 2.3 * len(classes)), squeeze=False)
+    fig, axs = plt.subplots(len(classes), n, figsize=(2.2 * n, 2.3 * len(classes) + 0.6), squeeze=False)
     for row, k in zip(axs, classes):
         top = pixels[CLASSES[k]].sort_values(ascending=False, kind='stable')
         top = top[top > 0].index[:n]
         for ax in row: ax.set_axis_off()
         row[0].text(-0.08, 0.5, CLASSES[k], transform=row[0].transAxes, rotation=90, ha='right', va='center', fontsize=9)
         for ax, i in zip(row, top):
-            show_overlay(np.array(Image.open(image_path(coco, i)).convert('RGB')), cache.mask(i), ax, title=f'image {i}')
-    fig.tight_layout()
+            m = cache.mask(i)
+            show_overlay(np.array(Image.open(image_path(coco, i)).convert('RGB')), np.where(m == k, k, 0), ax, title=f'image {i}')
+    fig.legend(handles=[Patch(color=OVERLAY_PALETTE[k] / 255, label=CLASSES[k]) for k in classes], loc='upper center',
+               ncol=min(5, len(classes)), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / (2.3 * len(classes) + 0.6)))
     return fig
 
 # %% ../nbs/02_eda.ipynb #a137eaae

@@ -51,7 +51,7 @@ def lite_timm_checkpoint(encoder:str='tf_efficientnet_lite0', # one of `LITE_ENC
                          cache:str|Path|None=None,            # folder for the converted file; outputs/cache/weights by default
                         )->Path:
     "The offline EfficientNet-Lite weights in timm's naming, converted on first use and cached."
-    path = Path(cache or outputs_root()/'cache'/'weights')/f'{encoder}_imagenet_timm.pth'
+    path = Path(cache or cache_root()/'weights')/f'{encoder}_imagenet_timm.pth'
     if not path.exists():
         sd = lite_to_timm(torch.load(lite_package_checkpoint(encoder), map_location='cpu'), encoder)
         atomic_write(path, lambda t: torch.save(sd, t), overwrite=True)
