@@ -307,8 +307,9 @@ class AlbumentationsTransform(ItemTransform):
         super().__init__()
         self.aug = aug
     def encodes(self, x):
-        img, mask = x
         if self.aug is None: return x
+        if len(x) == 1: return (PILImage.create(self.aug(image=np.asarray(x[0]))['image']),)   # no mask: `test_dl`, `learn.predict`
+        img, mask = x
         out = self.aug(image=np.asarray(img), mask=np.asarray(mask))
         return PILImage.create(out['image']), PILMask.create(out['mask'])
 

@@ -24,9 +24,9 @@ from .model import create_model
 from .metrics import *
 
 # %% auto #0
-__all__ = ['LOSSES', 'MIoU', 'ClassIoU', 'seg_metrics', 'split_target', 'ce_loss', 'focal_loss', 'dice_loss', 'loss_parts',
-           'SegLoss', 'encoder_stage_groups', 'seg_splitter', 'layerwise_lrs', 'CPUAutocast', 'PlainTensors',
-           'SaveLastCallback', 'BestMIoUCallback', 'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress',
+__all__ = ['LOSSES', 'SHOW_MASKS', 'MIoU', 'ClassIoU', 'seg_metrics', 'split_target', 'ce_loss', 'focal_loss', 'dice_loss',
+           'loss_parts', 'SegLoss', 'encoder_stage_groups', 'seg_splitter', 'layerwise_lrs', 'CPUAutocast',
+           'PlainTensors', 'SaveLastCallback', 'BestMIoUCallback', 'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress',
            'precision_callbacks', 'seg_learner', 'confusion_on', 'plot_history']
 
 # %% ../nbs/08_learner.ipynb #abfa49e9
@@ -122,11 +122,16 @@ class SegLoss(nn.Module):
         super().__init__()
         self.kind, self.parts = kind, loss_parts(kind)
         self.gamma, self.smooth, self.ignore_index, self.pseudo_weight = gamma, smooth, ignore_index, pseudo_weight
+        self.reduction = 'mean'   # fastai sets 'none' for per-image losses (`get_preds(with_loss=True)`, interpretation)
         self.register_buffer('weight', None if class_weights is None else torch.tensor(class_weights, dtype=torch.float32))
 
     def forward(self, logits, target):
         # plain tensors: fastai's TensorImage and TensorMask cannot meet in torch's losses (and are slower)
         logits, target = logits.as_subclass(torch.Tensor).float(), target.as_subclass(torch.Tensor).long()
+        if self.reduction == 'none': return torch.stack([self._loss(l[None], t[None]) for l, t in zip(logits, target)])
+        return self._loss(logits, target)
+
+    def _loss(self, logits, target):
         loss = LOSSES[self.parts[0]](self, logits, target)
         for p in self.parts[1:]: loss = loss + LOSSES[p](self, logits, target)
         return loss
@@ -275,6 +280,10 @@ def seg_learner(dls,                            # DataLoaders from `seg_dataload
                     splitter=lambda m: seg_splitter(m, stages), path=path, cbs=extra + list(cbs or []))
     if not interactive(): learn.remove_cb(ProgressCallback).add_cb(PlainProgress())   # logs and files: plain lines, no bars
     return learn
+
+# %% ../nbs/08_learner.ipynb #e01473c4
+from matplotlib.colors import ListedColormap
+SHOW_MASKS = dict(cmap=ListedColormap(PALETTE / 255), vmin=0, vmax=N_CLASSES - 1)   # for show_batch, show_results, plot_top_losses
 
 # %% ../nbs/08_learner.ipynb #29b3eb4c
 def confusion_on(model:nn.Module, dl, n_classes:int=N_CLASSES)->np.ndarray:
