@@ -68,7 +68,10 @@ def execute(p:Path):
         c.execution_count = None
         for o in c.get('outputs', []):
             if o.get('name') == 'stderr': noisy.append(o.get('text', '')[:200])
+            if 'Traceback (most recent call last)' in ''.join(o.get('text', '')):   # e.g. an error shown by a display hook
+                raise RuntimeError(f"{p.name}: a cell shows a traceback: {''.join(c.source)[:80]!r}")
             data = o.get('data', {})
+            if 'text/markdown' in data: data.pop('text/plain', None)   # show_doc: the markdown is what is read
             if 'image/png' in data:
                 mime, small = _smallest_image(data.pop('image/png')); data[mime] = small
     nb.metadata[KEY] = {'inputs_sha1': inputs_hash(p)}

@@ -61,15 +61,15 @@ OVERLAY_PALETTE = np.array([  # for masks drawn over photos: ten colours the eye
     (255, 127, 14), (188, 189, 34), (227, 119, 194), (148, 103, 189), (140, 86, 75),
 ], dtype=np.uint8)
 
-def colorize(mask:np.ndarray,          # class map (H,W) of ints in 0..10; `IGNORE_INDEX` shows white
-             palette:np.ndarray=PALETTE, # (11, 3) colours: the competition's, or `OVERLAY_PALETTE`
-            )->np.ndarray:             # RGB image (H,W,3), uint8
+def colorize(mask:np.ndarray,               # class map (H,W) of ints in 0..10; `IGNORE_INDEX` shows white
+             palette:np.ndarray|None=None,   # (11, 3) colours: `PALETTE` (the competition's, the default) or `OVERLAY_PALETTE`
+            )->np.ndarray:                  # RGB image (H,W,3), uint8
     "Paint a class map in the competition palette (or another one)."
     mask = np.asarray(mask)
     bad = (mask < 0) | ((mask >= N_CLASSES) & (mask != IGNORE_INDEX))
     if bad.any(): raise ValueError(f"class map holds values outside 0..{N_CLASSES-1}: {np.unique(mask[bad])[:10]}")
     lut = np.full((256, 3), 255, dtype=np.uint8)
-    lut[:N_CLASSES] = palette
+    lut[:N_CLASSES] = PALETTE if palette is None else palette
     return lut[mask.astype(np.uint8)]
 
 # %% ../nbs/00_core.ipynb #64e86132

@@ -22,48 +22,11 @@ from .learner import *
 from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_STRATEGIES
 
 # %% auto #0
-__all__ = ['TRAIN_CHOICES', 'config_problems', 'TrainConfig', 'field_docs', 'config_parser', 'train_parser', 'train_cli',
+__all__ = ['TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser', 'train_parser', 'train_cli',
            'prepare_run_folder', 'FoldData', 'load_fold', 'add_extra_train', 'add_pseudo_labels',
            'add_online_copy_paste', 'fold_data', 'fold_dataloaders', 'library_versions', 'run_record',
            'write_run_config', 'build_learner', 'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit',
            'save_figure', 'write_report', 'train_run']
-
-# %% ../nbs/14_train.ipynb #3c6423b6
-def _numbers(s:str, name:str)->list[float]:
-    try: return [float(w) for w in s.split(',')]
-    except ValueError: raise ValueError(f"{name}: {s!r} is not a comma-separated list of numbers") from None
-
-def _config_value_problems(c)->list[str]:
-    p = []
-    try: loss_parts(c.loss)
-    except ValueError as e: p.append(str(e))
-    if c.decoder not in DECODERS: p.append(f"unknown decoder {c.decoder!r}; choose {', '.join(DECODERS)}")
-    if not all(a in AUG_PRESETS for a in str(c.aug).split('+')): p.append(f"unknown augmentation preset {c.aug!r}; presets: {', '.join(AUG_PRESETS)} (join with '+')")
-    if c.precision not in PRECISIONS: p.append(f"unknown precision {c.precision!r}; choose {', '.join(PRECISIONS)}")
-    if c.pseudo_strategy not in PSEUDO_STRATEGIES: p.append(f"unknown pseudo_strategy {c.pseudo_strategy!r}; choose {', '.join(PSEUDO_STRATEGIES)}")
-    elif PSEUDO_STRATEGIES[c.pseudo_strategy].needs_init and not c.init: p.append(f"pseudo_strategy={c.pseudo_strategy!r} needs init=<the trained run to continue>")
-    return p
-
-def _config_range_problems(c)->list[str]:
-    p = []
-    if c.size <= 0 or c.size % 32: p.append(f"size {c.size} is not a positive multiple of 32 (the encoders downsample by 32)")
-    if c.epochs < 1 or c.bs < 1: p.append(f"epochs ({c.epochs}) and bs ({c.bs}) must be at least 1")
-    if c.folds is None and not 0 <= c.fold < c.k: p.append(f"fold {c.fold} is not one of the {c.k} folds 0..{c.k - 1}")
-    if c.class_weights is not None and (len(c.class_weights) != N_CLASSES or min(c.class_weights) < 0):
-        p.append(f"class_weights needs {N_CLASSES} numbers >= 0, got {list(c.class_weights)}")
-    if not 0 <= c.copy_paste_p <= 1: p.append(f"copy_paste_p {c.copy_paste_p} is not a probability")
-    if not 0 <= c.pseudo_cap < 1: p.append(f"pseudo_cap {c.pseudo_cap} must be in [0, 1)")
-    if c.layer_decay is not None and not 0 < c.layer_decay <= 1: p.append(f"layer_decay {c.layer_decay} must be in (0, 1]")
-    for name in str(c.copy_paste or '').split(','):
-        try:
-            if name.strip(): class_id(name)
-        except (KeyError, ValueError) as e: p.append(f"copy_paste: {e}")
-    if c.init and not run_file(c.init).is_file(): p.append(f"init {c.init}: no trained model there (a run folder with model.pth, or the file)")
-    return p
-
-def config_problems(c:TrainConfig)->list[str]:
-    "Everything wrong with a training config, one sentence each (empty when it is valid)."
-    return _config_value_problems(c) + _config_range_problems(c)
 
 # %% ../nbs/14_train.ipynb #67260956
 @dataclass
@@ -135,6 +98,43 @@ class TrainConfig:
         if not path.is_file(): raise FileNotFoundError(f"no training config at {path}")
         saved = json.loads(path.read_text())
         return cls(**{f.name: saved[f.name] for f in fields(cls) if f.name in saved})
+
+# %% ../nbs/14_train.ipynb #3c6423b6
+def _numbers(s:str, name:str)->list[float]:
+    try: return [float(w) for w in s.split(',')]
+    except ValueError: raise ValueError(f"{name}: {s!r} is not a comma-separated list of numbers") from None
+
+def _config_value_problems(c)->list[str]:
+    p = []
+    try: loss_parts(c.loss)
+    except ValueError as e: p.append(str(e))
+    if c.decoder not in DECODERS: p.append(f"unknown decoder {c.decoder!r}; choose {', '.join(DECODERS)}")
+    if not all(a in AUG_PRESETS for a in str(c.aug).split('+')): p.append(f"unknown augmentation preset {c.aug!r}; presets: {', '.join(AUG_PRESETS)} (join with '+')")
+    if c.precision not in PRECISIONS: p.append(f"unknown precision {c.precision!r}; choose {', '.join(PRECISIONS)}")
+    if c.pseudo_strategy not in PSEUDO_STRATEGIES: p.append(f"unknown pseudo_strategy {c.pseudo_strategy!r}; choose {', '.join(PSEUDO_STRATEGIES)}")
+    elif PSEUDO_STRATEGIES[c.pseudo_strategy].needs_init and not c.init: p.append(f"pseudo_strategy={c.pseudo_strategy!r} needs init=<the trained run to continue>")
+    return p
+
+def _config_range_problems(c)->list[str]:
+    p = []
+    if c.size <= 0 or c.size % 32: p.append(f"size {c.size} is not a positive multiple of 32 (the encoders downsample by 32)")
+    if c.epochs < 1 or c.bs < 1: p.append(f"epochs ({c.epochs}) and bs ({c.bs}) must be at least 1")
+    if c.folds is None and not 0 <= c.fold < c.k: p.append(f"fold {c.fold} is not one of the {c.k} folds 0..{c.k - 1}")
+    if c.class_weights is not None and (len(c.class_weights) != N_CLASSES or min(c.class_weights) < 0):
+        p.append(f"class_weights needs {N_CLASSES} numbers >= 0, got {list(c.class_weights)}")
+    if not 0 <= c.copy_paste_p <= 1: p.append(f"copy_paste_p {c.copy_paste_p} is not a probability")
+    if not 0 <= c.pseudo_cap < 1: p.append(f"pseudo_cap {c.pseudo_cap} must be in [0, 1)")
+    if c.layer_decay is not None and not 0 < c.layer_decay <= 1: p.append(f"layer_decay {c.layer_decay} must be in (0, 1]")
+    for name in str(c.copy_paste or '').split(','):
+        try:
+            if name.strip(): class_id(name)
+        except (KeyError, ValueError) as e: p.append(f"copy_paste: {e}")
+    if c.init and not run_file(c.init).is_file(): p.append(f"init {c.init}: no trained model there (a run folder with model.pth, or the file)")
+    return p
+
+def config_problems(c:TrainConfig)->list[str]:
+    "Everything wrong with a training config, one sentence each (empty when it is valid)."
+    return _config_value_problems(c) + _config_range_problems(c)
 
 # %% ../nbs/14_train.ipynb #8a60c023
 def field_docs(cls)->dict[str, str]:
