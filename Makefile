@@ -39,7 +39,7 @@ data:
 	     echo "      data/taco-recycle, or set TRASHSEG_DATA=/path/to/data (see data/README.md)."; exit 1; fi
 
 demo: install data
-	$(BIN)/trashseg_main --epochs $(DEMO_EPOCHS)
+	$(BIN)/trashseg_main --epochs $(DEMO_EPOCHS) --overwrite
 
 test: install
 	@$(MAKE) --no-print-directory data || echo "data: tests on real data will be skipped"

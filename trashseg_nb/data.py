@@ -458,6 +458,7 @@ def write_data_summary(root:str|Path|None=None, # data root; see `data_root`
 def data_summary_cli(data:str=None,             # data root (default: $TRASHSEG_DATA, then data/taco-recycle)
                      coco:str='train_all.json', # labelled COCO file in the data root
                      out:str=None,              # output folder (default: outputs/data_summary)
+                     overwrite:bool=False,      # replace an earlier summary in the output folder
                     ):
     "Check the data set, build its mask cache and write a class summary with figures."
-    write_data_summary(data, out, coco_name=coco)
+    write_data_summary(data, out, coco_name=coco, overwrite=overwrite)

@@ -41,11 +41,14 @@ def main_job(data:str|Path|None=None, # data root (see `data_root`)
              epochs:int=3,            # training epochs (short: this is a demonstration)
              tta:str='flip,scale',    # TTA of the scored validation and the submission
              max_test:int|None=None,  # predict only the first N test images (smoke runs)
+             overwrite:bool=False,    # replace the results of an earlier main job in `out`
              **train,                 # other `TrainConfig` settings, e.g. size, bs, seed, encoder, max_train
             )->dict:                  # the summary (also written to summary.json)
     "Data summary, split, training on fold 0, validation scores with and without TTA, and a test submission."
     root = data_root(data)
     out = Path(out) if out else outputs_root()/'demo'
+    if (out/'summary.json').exists() and not overwrite:
+        raise FileExistsError(f"{out} holds the results of an earlier main job; pass overwrite=True (--overwrite) to replace them")
     out.mkdir(parents=True, exist_ok=True)
     cfg = TrainConfig(data=str(root), folds=str(out/'folds'), fold=0, epochs=epochs, out=str(out/'runs'), run='demo').updated(**train)
     t0 = time.time()
@@ -83,9 +86,10 @@ def main_cli(data:str=None,                  # data root (default: $TRASHSEG_DAT
              max_train:int=None,             # use only the first N training images (smoke runs)
              max_valid:int=None,             # use only the first N validation images (smoke runs)
              max_test:int=None,              # predict only the first N test images (smoke runs)
+             overwrite:bool=False,           # replace the results of an earlier main job in --out
             ):
     "The main job: data summary, split, short training on fold 0, validation scores, and a checked test submission."
-    main_job(data, out, epochs, tta, max_test, size=size, bs=bs, seed=seed, max_train=max_train, max_valid=max_valid)
+    main_job(data, out, epochs, tta, max_test, overwrite, size=size, bs=bs, seed=seed, max_train=max_train, max_valid=max_valid)
 
 # %% ../nbs/15_main.ipynb #bd45dd03
 COMMANDS = {'data-summary': data_summary_cli, 'eda': eda_cli, 'split': split_cli, 'copy-paste': copy_paste_cli,
