@@ -210,10 +210,10 @@ def interactive()->bool:
     return bool(IN_NOTEBOOK) or sys.stdout.isatty()
 
 # %% ../nbs/00_core.ipynb #12db7a32
-def with_progress(items,               # what to iterate over (with a length)
-             label:str,            # what is counted, e.g. 'images predicted'
-             show:bool=True,       # False: no progress at all
-            ):
+def with_progress(items,          # what to iterate over (with a length)
+                  label:str,      # what is counted, e.g. 'images predicted'
+                  show:bool=True, # False: no progress at all
+                 ):
     "Iterate over `items` with labelled progress: fastprogress' bar when `interactive()`, else a few plain lines."
     if not show: yield from items; return
     if interactive():
