@@ -81,7 +81,7 @@ def _objects(coco, classes:list[str])->list[dict]:
 
 def _cut(coco, ann:dict, cache:dict)->tuple[np.ndarray, np.ndarray]:
     "The object's pixels inside its box and its own (full polygon) mask."
-    if ann['image_id'] not in cache: cache[ann['image_id']] = np.asarray(Image.open(image_path(coco, ann['image_id'])).convert('RGB'))
+    if ann['image_id'] not in cache: cache[ann['image_id']] = read_image(image_path(coco, ann['image_id']))
     m = coco.annToMask(ann).astype(bool)
     ys, xs = np.nonzero(m)
     sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
@@ -145,7 +145,7 @@ def generate_copy_paste(coco,                    # training fold (`load_coco`); 
     pixels = {}
     for _ in with_progress(range(n), 'copy-paste images made'):
         cid = int(canvases[rng.integers(len(canvases))])
-        img = np.asarray(Image.open(image_path(coco, cid)).convert('RGB')).copy()
+        img = read_image(image_path(coco, cid)).copy()
         vis = [(coco.label_of_cat[a['category_id']], m.copy()) for a, m in visible_masks(coco, cid)]
         cmap = np.zeros(img.shape[:2], np.uint8)
         used = []
@@ -181,7 +181,7 @@ def generate_mosaic(coco, classes:list[str], n:int, out:str|Path, seed:int=0, ov
         for k, tid in enumerate(tiles):
             y0, x0 = (k // 2) * (H // 2), (k % 2) * (W // 2)
             h, wd = (H // 2 if k < 2 else H - H // 2), (W // 2 if k % 2 == 0 else W - W // 2)
-            src = np.asarray(Image.open(image_path(coco, tid)).convert('RGB').resize((wd, h), Image.BILINEAR))
+            src = np.asarray(Image.fromarray(read_image(image_path(coco, tid))).resize((wd, h), Image.BILINEAR))
             img[y0:y0 + h, x0:x0 + wd] = src
             for a, m in visible_masks(coco, tid):
                 full = np.zeros((H, W), bool); full[y0:y0 + h, x0:x0 + wd] = resize_mask(m, h, wd) > 0
@@ -199,8 +199,8 @@ def generate_cutmix(coco, classes:list[str], n:int, out:str|Path, seed:int=0, ma
         ann = objs[rng.integers(len(objs))]
         cid = int(canvases[rng.integers(len(canvases))])
         while cid == ann['image_id'] and len(canvases) > 1: cid = int(canvases[rng.integers(len(canvases))])
-        src_img = np.asarray(Image.open(image_path(coco, ann['image_id'])).convert('RGB'))
-        img = np.asarray(Image.open(image_path(coco, cid)).convert('RGB').resize(src_img.shape[1::-1], Image.BILINEAR)).copy()
+        src_img = read_image(image_path(coco, ann['image_id']))
+        img = np.asarray(Image.fromarray(read_image(image_path(coco, cid))).resize(src_img.shape[1::-1], Image.BILINEAR)).copy()
         H, W = src_img.shape[:2]
         x, y, bw, bh = mask_utils.toBbox(coco.annToRLE(ann))   # from the mask: a user's JSON may lack or misstate 'bbox'
         mx, my = margin * bw, margin * bh
@@ -230,7 +230,7 @@ def merge_extra(coco, extra)->object:
     d = {**coco.dataset, 'images': coco.dataset['images'] + images, 'annotations': coco.dataset['annotations'] + anns}
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return coco_from_dict(d, coco.img_dir, f"{coco.source}+{extra.source}")
+        return coco_from_dict(d, coco.img_dir, f"{coco.source}+{extra.source}", contained=False)   # both checked on load; the extra images lie elsewhere
 
 # %% ../nbs/04_copy_paste.ipynb #cbc09a89
 def check_no_leak(extra, valid_ids)->None:
@@ -291,7 +291,11 @@ def copy_paste_cli(coco:str,                      # training-fold COCO file (e.g
                   ):
     "Generate copy-paste, mosaic or cutmix training images of rare classes from a training fold."
     path = data_file(coco, data)
-    c = load_coco(path)
+    c = require_labels(load_coco(path), 'copy-paste (its objects come from the annotations)')
+    check_images(c, progress=True)
+    names = [s.strip() for s in classes.split(',') if s.strip()]
+    for name in names: class_id(name)                  # an unknown class name stops here, before anything is written
     out = Path(out) if out else outputs_root()/method
-    made = GENERATORS[method](c, [s.strip() for s in classes.split(',') if s.strip()], n, out, seed=seed, overwrite=overwrite)
+    with atomic_folder(out, overwrite, own=['images', '*.json']) as staged:   # the images and their JSON, or nothing
+        made = out/GENERATORS[method](c, names, n, staged, seed=seed, overwrite=True).name
     print(f"{method}: {n} images from {path} written to {out}/images, annotations in {made}")

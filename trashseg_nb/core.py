@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #be6a35e4
 from __future__ import annotations
-import functools, os, platform, tempfile, warnings
+import contextlib, fnmatch, functools, os, platform, shutil, signal, tempfile, threading, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -21,9 +21,10 @@ os.environ.setdefault('WANDB_MODE', 'offline')           # W&B logs locally unle
 # %% auto #0
 __all__ = ['CLASSES', 'N_CLASSES', 'IGNORE_INDEX', 'PSEUDO_OFFSET', 'PALETTE', 'OVERLAY_PALETTE', 'DATA_ENV', 'OUTPUTS_ENV',
            'DEFAULT_DATA', 'CACHE_ENV', 'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root',
-           'data_file', 'run_file', 'outputs_root', 'cache_root', 'real_data_or_none', 'atomic_write', 'dashed',
-           'cli_parser', 'script', 'interactive', 'with_progress', 'seed_everything', 'pick_device',
-           'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info', 'warn_if_slow', 'choose_precision']
+           'data_file', 'run_file', 'outputs_root', 'cache_root', 'real_data_or_none', 'atomic_write', 'atomic_folder',
+           'dashed', 'cli_parser', 'error_line', 'run_command', 'script', 'interactive', 'with_progress',
+           'seed_everything', 'pick_device', 'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info',
+           'warn_if_slow', 'choose_precision']
 
 # %% ../nbs/00_core.ipynb #cf9eaaab
 CLASSES = ('Background', 'General trash', 'Paper', 'Paper pack', 'Metal', 'Glass',
@@ -107,9 +108,14 @@ def data_root(path:str|Path|None=None, # explicit data folder; wins over everyth
 def data_file(name:str|Path,             # a path to an existing file, or a name inside the data root
               data:str|Path|None=None,   # the data root, see `data_root`
              )->Path:
-    "`name` when it is a file, else `name` inside the data root."
+    "`name` when it is a file, else `name` inside the data root; the error lists every place looked at."
     p = Path(name)
-    return p if p.is_file() else data_root(data)/p
+    if p.is_file(): return p
+    if p.is_absolute(): raise FileNotFoundError(f"file not found: {p}")
+    try: root = data_root(data)
+    except FileNotFoundError as e: raise FileNotFoundError(f"{name} not found: not at {p.resolve()}, and {e}") from None
+    if (root/p).is_file(): return root/p
+    raise FileNotFoundError(f"{name} not found; looked at {p.resolve()} and {root/p} (the data root)")
 
 # %% ../nbs/00_core.ipynb #744d00aa
 def run_file(run:str|Path,          # a run folder, or a file in one
@@ -169,6 +175,32 @@ def atomic_write(path:str|Path,             # file to write
         if os.path.exists(tmp): os.remove(tmp)
     return path
 
+# %% ../nbs/00_core.ipynb #6624394a
+@contextlib.contextmanager
+def atomic_folder(path:str|Path,       # the folder to (re)create
+                  overwrite:bool=False, # replace an existing, non-empty folder?
+                  own:list[str]|None=None, # glob patterns of the names the command writes: a folder holding anything else is never replaced
+                 ):
+    "Yield a temporary folder to fill; on success it replaces `path` whole, on failure it is removed and `path` is untouched."
+    path = Path(path)
+    if path.exists() and not path.is_dir(): raise NotADirectoryError(f"{path} exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
+    foreign = sorted(p.name for p in path.iterdir() if not any(fnmatch.fnmatch(p.name, o) for o in own)) if path.is_dir() and own is not None else []
+    if foreign: raise FileExistsError(f"{path} holds files this command did not write ({', '.join(foreign[:5])}); "
+                                      "it is not replaced: choose another output folder")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())   # mkdtemp makes the folder private (0700)
+        old = tmp.with_suffix('.old')
+        if path.exists(): os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
+
 # %% ../nbs/00_core.ipynb #91c1e81d
 import argparse, re, sys
 from fastcore.script import call_parse, Param
@@ -190,17 +222,50 @@ def cli_parser(f,                   # a function whose parameters (docments, ann
         kw = param.kwargs
         if not param.opt: kw['required'] = True                   # never positional: every input is named
         p.add_argument('--' + name.replace('_', '-'), **kw)
+    p.add_argument('--debug', action='store_true', help='on an error, show the full Python traceback')
     return p
+
+# %% ../nbs/00_core.ipynb #90917f94
+def error_line(e:BaseException)->str:
+    "What a user is told of an error: its message (a `KeyError`'s without quotes), with the type when it is not a plain user error."
+    msg = e.args[0] if isinstance(e, KeyError) and e.args and isinstance(e.args[0], str) else str(e)
+    return msg if isinstance(e, (ValueError, OSError, KeyError)) else f"{type(e).__name__}: {msg}"
+
+# %% ../nbs/00_core.ipynb #a0748ca9
+def _terminate(signum, frame): raise KeyboardInterrupt(f"terminated by signal {signum}")
+
+def run_command(f:Callable,                     # the command's function, called with the parsed options
+                parser:argparse.ArgumentParser, # its parser (with `--debug`)
+                argv:list|None=None,            # arguments (default: `sys.argv[1:]`)
+               ):
+    "Parse `argv` and call `f`; an error ends with one line on stderr and status 1 (`--debug`: the traceback), Ctrl-C or SIGTERM with 130."
+    args = vars(parser.parse_args(dashed(sys.argv[1:] if argv is None else argv)))
+    debug, prog = args.pop('debug', False), parser.prog
+    def one_line(message, category, filename, lineno, file=None, line=None):
+        kind = 'warning' if category is UserWarning else category.__name__
+        print(f"{prog}: {kind}: {message}", file=sys.stderr, flush=True)
+    main_thread = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGTERM, _terminate) if main_thread else None   # so that `finally` blocks run on SIGTERM
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line
+            f(**args)
+    except KeyboardInterrupt as e:
+        if debug: raise
+        print(f"{prog}: interrupted ({e or 'Ctrl-C'})", file=sys.stderr, flush=True); raise SystemExit(130) from None
+    except Exception as e:
+        if debug: raise
+        print(f"{prog}: error: {error_line(e)}\n(run with --debug for the traceback)", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+    finally:
+        if main_thread: signal.signal(signal.SIGTERM, old)
 
 # %% ../nbs/00_core.ipynb #d04766e1
 def script(f):
-    "fastcore's `call_parse`, plus `.parser(prog)` and `.main(argv)`, the console entry point (it returns nothing, so exits 0)."
+    "fastcore's `call_parse`, plus `.parser(prog)` and `.main(argv)`, the console entry point (`run_command`: one-line errors)."
     g = call_parse(f)
     g.parser = lambda prog=None: cli_parser(f, prog)
-    def main(argv:list|None=None):
-        args = vars(cli_parser(f).parse_args(dashed(sys.argv[1:] if argv is None else argv)))
-        f(**args)
-    g.main = main
+    g.main = lambda argv=None: run_command(f, cli_parser(f), argv)
     return g
 
 # %% ../nbs/00_core.ipynb #117050ca

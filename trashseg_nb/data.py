@@ -5,90 +5,156 @@
 # %% ../nbs/01_data.ipynb #4b0ccc61
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import contextlib, hashlib, io, json, shutil, warnings
+import contextlib, hashlib, io, json, math, os, shutil, warnings
+from pathlib import PurePosixPath
 from pathlib import Path
 import cv2
 import numpy as np
 import pandas as pd
-from PIL import Image
+from PIL import Image, ImageOps
 from pycocotools.coco import COCO
 import pycocotools.mask as mask_utils
 
 # %% auto #0
-__all__ = ['MASK_CACHE_VERSION', 'IMAGENET_MEAN', 'IMAGENET_STD', 'CocoError', 'check_coco_dict', 'CocoSet', 'coco_from_dict',
-           'load_coco', 'coco_subset', 'image_path', 'check_images', 'build_mask', 'resize_mask', 'MaskCache',
-           'image_class_pixels', 'class_table', 'show_overlay', 'encoder_stats', 'AlbumentationsTransform',
-           'TrainAlbumentations', 'ValidAlbumentations', 'ToChannelsLast', 'seg_datablock', 'seg_dataloaders',
-           'export_mmseg', 'markdown_table', 'write_data_summary', 'data_summary_cli']
+__all__ = ['MASK_CACHE_VERSION', 'IMAGENET_MEAN', 'IMAGENET_STD', 'SUMMARY_FILES', 'CocoError', 'polygon_problem', 'rle_counts',
+           'check_coco_dict', 'CocoSet', 'coco_from_dict', 'load_coco', 'require_labels', 'coco_subset', 'image_path',
+           'ImageError', 'read_image', 'check_images', 'build_mask', 'resize_mask', 'MaskCache', 'image_class_pixels',
+           'class_table', 'show_overlay', 'encoder_stats', 'AlbumentationsTransform', 'TrainAlbumentations',
+           'ValidAlbumentations', 'ToChannelsLast', 'seg_datablock', 'seg_dataloaders', 'export_mmseg',
+           'markdown_table', 'write_data_summary', 'data_summary_cli']
 
 # %% ../nbs/01_data.ipynb #972ba4c2
 class CocoError(ValueError):
     "A COCO file that cannot be used as it is; the message names the file and the offending ids."
 
-def _polygon_problem(poly) -> str|None:
-    if not isinstance(poly, (list, tuple)) or not all(isinstance(v, (int, float)) for v in poly): return 'is not a list of numbers'
+def _is_int(v)->bool: return isinstance(v, int) and not isinstance(v, bool)
+def _is_number(v)->bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+# %% ../nbs/01_data.ipynb #3e2b093a
+def polygon_problem(poly,            # one polygon of a `segmentation` list
+                    height:int, width:int, # the image's size
+                   )->str|None:      # what is wrong, or None
+    "Why `poly` cannot be rasterised safely: not numbers, NaN/Infinity, odd count, under 3 points, or far outside the image."
+    if not isinstance(poly, (list, tuple)) or not all(_is_number(v) for v in poly): return 'is not a list of numbers'
+    if not all(math.isfinite(v) for v in poly): return 'has a NaN or infinite coordinate'
     if len(poly) % 2: return f'has an odd number of coordinates ({len(poly)})'
     if len(poly) < 6: return f'has {len(poly)//2} point(s); a polygon needs at least 3'
+    xs, ys = poly[0::2], poly[1::2]
+    if min(xs) < -width or max(xs) > 2 * width or min(ys) < -height or max(ys) > 2 * height:
+        return f'has coordinates more than one image size outside the {width}x{height} image'
     return None
 
+# %% ../nbs/01_data.ipynb #64df6cce
+def rle_counts(counts, # an RLE's `counts`: a list of run lengths, or COCO's compressed string
+              )->list[int]:
+    "The run lengths of an RLE, decoded as pycocotools does; `ValueError` for anything but non-negative integer runs."
+    if isinstance(counts, list):
+        if not all(_is_int(c) and c >= 0 for c in counts): raise ValueError('counts must be non-negative integers')
+        return counts
+    if not isinstance(counts, str): raise ValueError(f'counts must be a list or a compressed string, not {type(counts).__name__}')
+    out, p = [], 0
+    while p < len(counts):
+        x, k, more = 0, 0, True
+        while more:
+            if p >= len(counts): raise ValueError('compressed counts end in the middle of a number')
+            c = ord(counts[p]) - 48
+            if not 0 <= c < 64: raise ValueError(f'compressed counts hold {counts[p]!r}, outside the RLE alphabet')
+            x |= (c & 0x1f) << 5 * k; more = bool(c & 0x20); p += 1; k += 1
+            if not more and c & 0x10: x |= -1 << 5 * k
+        if len(out) > 2: x += out[-2]
+        if x < 0: raise ValueError('compressed counts decode to a negative run')
+        out.append(x)
+    return out
+
 # %% ../nbs/01_data.ipynb #09c9e4b3
+def _ids_problems(items:list, what:str)->list[str]:
+    errors, seen, dup = [], set(), set()
+    for o in items:
+        k = o.get('id') if isinstance(o, dict) else None
+        if not _is_int(k): errors.append(f"{what} without an integer id: {str(o)[:80]}"); continue
+        (dup if k in seen else seen).add(k)
+    if dup: errors.append(f"duplicated {what} id(s): {sorted(dup)[:10]}")
+    return errors
+
+def _image_problems(im:dict, contained:bool=True)->list[str]:
+    p, name = [], im.get('file_name')
+    miss = [k for k in ('file_name', 'height', 'width') if k not in im]
+    if miss: return [f"image {im['id']}: missing {', '.join(miss)}"]
+    for k in ('height', 'width'):
+        if not (_is_int(im[k]) and im[k] > 0): p.append(f"image {im['id']}: {k} {im[k]!r} is not a positive integer")
+    if not isinstance(name, str) or not name.strip(): p.append(f"image {im['id']}: file_name {name!r} is not a file name")
+    else:
+        parts = PurePosixPath(name.replace('\\', '/')).parts
+        if contained and (name.startswith(('/', '\\')) or (len(name) > 1 and name[1] == ':') or '..' in parts):
+            p.append(f"image {im['id']}: file_name {name!r} leads out of the data folder (absolute or '..')")
+    return p
+
+def _rle_problem(seg:dict, h:int, w:int)->str|None:
+    if not isinstance(seg, dict) or 'counts' not in seg or 'size' not in seg: return "crowd annotation needs an RLE dict with 'counts' and 'size'"
+    if not isinstance(seg['size'], list) or list(seg['size']) != [h, w]:
+        return f"RLE size {seg['size']} differs from the image's [height, width] [{h}, {w}]"
+    try: counts = rle_counts(seg['counts'])
+    except ValueError as e: return f"RLE {e}"
+    if sum(counts) != h * w: return f"RLE counts sum to {sum(counts)}, not height x width = {h * w}"
+    return None
+
+def _annotation_problems(a:dict, images:dict, cat_ids:set)->tuple[list[str], bool]: # (problems, reaches outside)
+    im = images.get(a.get('image_id'))
+    where = f"annotation {a['id']} (image {a.get('image_id')})"
+    if im is None: return [f"annotation {a['id']}: unknown image_id {a.get('image_id')!r}"], False
+    if a.get('category_id') not in cat_ids: return [f"{where}: unknown category_id {a.get('category_id')!r}"], False
+    p = []
+    if a.get('iscrowd', 0) not in (0, 1): p.append(f"{where}: iscrowd {a['iscrowd']!r} is not 0 or 1")
+    if 'area' in a and not (_is_number(a['area']) and math.isfinite(a['area']) and a['area'] >= 0):
+        p.append(f"{where}: area {a['area']!r} is not a finite number >= 0")
+    seg, h, w = a.get('segmentation'), im['height'], im['width']
+    if a.get('iscrowd', 0) or isinstance(seg, dict):
+        problem = _rle_problem(seg, h, w)
+        return p + ([f"{where}: {problem}"] if problem else []), False
+    if not isinstance(seg, list) or not seg: return p + [f"{where}: no polygon in 'segmentation'"], False
+    for k, poly in enumerate(seg):
+        problem = polygon_problem(poly, h, w)
+        if problem: return p + [f"{where}: polygon {k} {problem}"], False
+    xy = np.asarray([v for q in seg for v in q], dtype=float).reshape(-1, 2)
+    return p, bool((xy < 0).any() or (xy[:, 0] > w).any() or (xy[:, 1] > h).any())
+
+def _listing(source:str, what:str, problems:list[str], n:int=20)->str:
+    if len(problems) == 1: return f"{source}: {problems[0]}"     # one problem: one line
+    more = f"\n  (and {len(problems) - n} more)" if len(problems) > n else ''
+    return f"{source}: {len(problems)} {what}(s):\n  " + '\n  '.join(problems[:n]) + more
+
 def check_coco_dict(d:dict,       # parsed COCO content
                     source:str='<dict>', # file name for the messages
-                   )->list[str]:  # warnings (coordinates outside their image); errors raise `CocoError`
-    "Check a COCO segmentation dict: structure, unique ids, references, class names, polygons and RLE sizes."
+                    contained:bool=True, # file names must stay in the image folder (False: an index this toolkit merged itself)
+                   )->list[str]:  # warnings (valid but odd); errors raise `CocoError`
+    "Check a COCO segmentation dict before any native code sees it: structure, types, ids, references, names, polygons, RLE."
     if not isinstance(d, dict) or not isinstance(d.get('images'), list) or not isinstance(d.get('categories'), list):
         raise CocoError(f"{source}: not a COCO file (needs a JSON object with 'images' and 'categories' lists)")
-    errors, notes = [], []
-    def dupes(items, what):
-        seen, dup = set(), set()
-        for o in items:
-            k = o.get('id') if isinstance(o, dict) else None
-            if k is None: errors.append(f"{what} without an id: {str(o)[:80]}"); continue
-            (dup if k in seen else seen).add(k)
-        if dup: errors.append(f"duplicated {what} id(s): {sorted(dup)[:10]}")
     anns = d.get('annotations', [])
     if not isinstance(anns, list): raise CocoError(f"{source}: 'annotations' must be a list")
-    dupes(d['images'], 'image'); dupes(d['categories'], 'category'); dupes(anns, 'annotation')
-    if errors: raise CocoError(f"{source}: " + '; '.join(errors))
+    errors = _ids_problems(d['images'], 'image') + _ids_problems(d['categories'], 'category') + _ids_problems(anns, 'annotation')
+    if errors: raise CocoError(_listing(source, 'problem', errors))
     images = {}
     for im in d['images']:
-        miss = [k for k in ('file_name', 'height', 'width') if k not in im]
-        if miss: errors.append(f"image {im['id']}: missing {', '.join(miss)}")
-        else: images[im['id']] = im
+        p = _image_problems(im, contained); errors += p
+        if not p: images[im['id']] = im
     names = [im['file_name'] for im in images.values()]
     if len(set(names)) != len(names):
         errors.append(f"file_name used by several images: {sorted({n for n in names if names.count(n) > 1})[:5]}")
-    cats = {}
     for c in d['categories']:
-        try: cats[c['id']] = class_id(str(c.get('name', '')))
+        try: class_id(c['name'] if isinstance(c.get('name'), str) else '')
         except KeyError: errors.append(f"category {c['id']}: unknown class name {c.get('name')!r} (known: {', '.join(CLASSES)})")
-    n_outside, cat_ids = [], {c['id'] for c in d['categories']}
+    outside, cat_ids, all_ids = [], {c['id'] for c in d['categories']}, {im['id'] for im in d['images']}
     for a in anns:
-        aid, im = a['id'], images.get(a.get('image_id'))
-        where = f"annotation {aid} (image {a.get('image_id')})"
-        if im is None: errors.append(f"annotation {aid}: unknown image_id {a.get('image_id')!r}"); continue
-        if a.get('category_id') not in cat_ids:
-            errors.append(f"{where}: unknown category_id {a.get('category_id')!r}"); continue
-        seg = a.get('segmentation')
-        if a.get('iscrowd', 0) or isinstance(seg, dict):
-            if not isinstance(seg, dict) or 'counts' not in seg or 'size' not in seg:
-                errors.append(f"{where}: crowd annotation needs an RLE dict with 'counts' and 'size'")
-            elif list(seg['size']) != [im['height'], im['width']]:
-                errors.append(f"{where}: RLE size {list(seg['size'])} differs from the image's [height, width] [{im['height']}, {im['width']}]")
-            continue
-        if not isinstance(seg, list) or not seg: errors.append(f"{where}: no polygon in 'segmentation'"); continue
-        for k, poly in enumerate(seg):
-            problem = _polygon_problem(poly)
-            if problem: errors.append(f"{where}: polygon {k} {problem}"); break
-        else:
-            xy = np.asarray([v for p in seg for v in p], dtype=float).reshape(-1, 2)
-            if (xy < 0).any() or (xy[:, 0] > im['width']).any() or (xy[:, 1] > im['height']).any(): n_outside.append(where)
-    if errors:
-        more = f" (and {len(errors)-20} more)" if len(errors) > 20 else ''
-        raise CocoError(f"{source}: {len(errors)} problem(s):\n  " + '\n  '.join(errors[:20]) + more)
-    if n_outside:
-        notes.append(f"{source}: {len(n_outside)} annotation(s) reach outside their image and are clipped to it, "
-                     f"e.g. {'; '.join(n_outside[:3])}")
+        if a.get('image_id') in all_ids and a['image_id'] not in images: continue   # its image's problem is listed already
+        p, out = _annotation_problems(a, images, cat_ids)
+        errors += p
+        if out: outside.append(f"annotation {a['id']} (image {a['image_id']})")
+    if errors: raise CocoError(_listing(source, 'problem', errors))
+    notes = []
+    if outside: notes.append(f"{source}: {len(outside)} annotation(s) reach outside their image and are clipped to it, e.g. {'; '.join(outside[:3])}")
+    bare = sorted(set(images) - {a['image_id'] for a in anns}) if anns else []
+    if bare: notes.append(f"{source}: {len(bare)} of {len(images)} image(s) have no annotation (all background), e.g. ids {bare[:5]}")
     return notes
 
 # %% ../nbs/01_data.ipynb #f8811984
@@ -116,9 +182,10 @@ class CocoSet(COCO):
 def coco_from_dict(d:dict,              # COCO content
                    img_dir:str|Path='.', # folder the images' file names are relative to
                    source:str='<dict>',  # where it came from, for messages
+                   contained:bool=True,  # file names must stay in `img_dir` (see `check_coco_dict`)
                   )->CocoSet:
     "Check `d` (problems that do not stop us are warned about) and index it."
-    for note in check_coco_dict(d, source): warnings.warn(note, stacklevel=2)
+    for note in check_coco_dict(d, source, contained): warnings.warn(note, stacklevel=2)
     d.setdefault('annotations', [])
     return CocoSet(d, img_dir, source)
 
@@ -137,6 +204,16 @@ def load_coco(path:str|Path,                # a COCO JSON file such as train_all
     d.setdefault('annotations', [])
     return CocoSet(d, img_dir, str(path), path, hashlib.sha1(raw).hexdigest())
 
+# %% ../nbs/01_data.ipynb #66795e43
+def require_labels(coco:CocoSet, # index from `load_coco`
+                   task:str,     # what needs labels, e.g. 'training'
+                  )->CocoSet:
+    "`coco` if it holds annotations; else a `CocoError` saying that `task` needs a labelled set."
+    if not coco.dataset.get('annotations'):
+        raise CocoError(f"{coco.source} holds no annotations: it is an unlabelled set (like the competition's test.json), "
+                        f"and {task} needs labelled images (train_all.json or a fold file)")
+    return coco
+
 # %% ../nbs/01_data.ipynb #49e6152c
 def coco_subset(coco:CocoSet,            # index from `load_coco`
                 ids:list,             # image ids to keep, in this order
@@ -149,7 +226,7 @@ def coco_subset(coco:CocoSet,            # index from `load_coco`
     d = {**coco.dataset, 'images': [coco.imgs[i] for i in ids], 'annotations': [a for a in coco.dataset['annotations'] if a['image_id'] in keep]}
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return coco_from_dict(d, coco.img_dir, source or f"{coco.source}[{len(ids)} images]")
+        return coco_from_dict(d, coco.img_dir, source or f"{coco.source}[{len(ids)} images]", contained=False)   # checked when it was built
 
 # %% ../nbs/01_data.ipynb #73f19548
 def image_path(coco:CocoSet, # index from `load_coco`
@@ -158,26 +235,70 @@ def image_path(coco:CocoSet, # index from `load_coco`
     "Path of image `img_id`."
     return coco.img_dir/coco.imgs[img_id]['file_name']
 
+# %% ../nbs/01_data.ipynb #02574677
+class ImageError(ValueError):
+    "An image file that cannot be read as an RGB photo; the message names the file."
+
+def _upright(im:Image.Image)->Image.Image:
+    return ImageOps.exif_transpose(im) if im.getexif().get(0x0112, 1) != 1 else im   # 0x0112: EXIF orientation
+
+def _rgb(im:Image.Image, path)->np.ndarray:
+    if im.mode == 'RGB': return np.asarray(im)
+    if im.mode == 'F': raise ImageError(f"{path}: floating-point image (mode F) has no agreed 0..255 range; save it as 8-bit RGB")
+    if im.mode.startswith('I'):                                  # 16-bit (I;16*) or 32-bit integer (I) grayscale
+        v = np.asarray(im).astype(np.int64)
+        if v.min() < 0 or v.max() > 65535: raise ImageError(f"{path}: integer image with values outside 0..65535 (mode {im.mode})")
+        g = np.round(v / 257).astype(np.uint8)                   # 65535 -> 255, as a 16-bit to 8-bit conversion does
+        return np.repeat(g[..., None], 3, axis=2)
+    return np.asarray(im.convert('RGB'))
+
+def read_image(path:str|Path, # an image file
+              )->np.ndarray:  # (H, W, 3) uint8, upright
+    "An image as 8-bit RGB, turned upright by its EXIF orientation; `ImageError` (naming the file) if it cannot be read."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"image file not found: {path}")
+    try:
+        with Image.open(path) as im: return _rgb(_upright(im), path)
+    except ImageError: raise
+    except Exception as e: raise ImageError(f"cannot read image {path}: {e}") from None
+
 # %% ../nbs/01_data.ipynb #4ec64188
+def _upright_size(im:Image.Image)->tuple[int, int]:   # (width, height) after the EXIF orientation
+    return im.size[::-1] if im.getexif().get(0x0112, 1) in (5, 6, 7, 8) else im.size
+
+def _image_problem(p:Path, im:dict, decode:bool)->str|None:
+    if not p.is_file(): return f"file not found: {p}"
+    try:
+        with Image.open(p) as f:
+            size = _upright_size(f)
+            if decode: _rgb(_upright(f), p)
+    except Exception as e: return f"cannot read {p}: {e}"
+    if size != (im['width'], im['height']):
+        return f"{p} is {size[0]}x{size[1]} (WxH, upright), the JSON says {im['width']}x{im['height']}"
+    return None
+
 def check_images(coco:CocoSet,        # index from `load_coco`
                  ids:list|None=None, # image ids to check; all by default
-                 decode:bool=False,  # fully decode each image (slow) instead of reading its header
+                 decode:bool=True,   # fully decode each image (else only its header is read)
+                 cache:str|Path|None=None, # record of images that passed (`cache_root()/checked_images.json` by default)
+                 progress:bool=False, # labelled progress
                 )->None:
-    "Check that every image exists, opens and has the size its JSON entry says; one error lists all problems."
-    problems = []
-    for i in (ids if ids is not None else coco.getImgIds()):
+    "Check that every image exists, decodes, and has (upright) the size its JSON entry says; one error lists all problems."
+    record_path = Path(cache) if cache else cache_root()/'checked_images.json'
+    try: record = json.loads(record_path.read_text()) if decode and record_path.is_file() else {}
+    except (OSError, ValueError): record = {}
+    problems, passed = [], {}
+    for i in with_progress(list(ids if ids is not None else coco.getImgIds()), 'images checked', progress):
         p, im = image_path(coco, i), coco.imgs[i]
-        if not p.is_file(): problems.append(f"image {i}: file not found: {p}"); continue
-        try:
-            with Image.open(p) as f:
-                size = f.size
-                if decode: f.load()
-        except Exception as e: problems.append(f"image {i}: cannot read {p}: {e}"); continue
-        if size != (im['width'], im['height']):
-            problems.append(f"image {i}: {p} is {size[0]}x{size[1]} (WxH), the JSON says {im['width']}x{im['height']}")
-    if problems:
-        more = f" (and {len(problems)-20} more)" if len(problems) > 20 else ''
-        raise CocoError(f"{coco.source}: {len(problems)} image problem(s):\n  " + '\n  '.join(problems[:20]) + more)
+        try: st = p.stat(); key, stamp = str(p.resolve()), [st.st_mtime_ns, st.st_size, im['width'], im['height']]
+        except OSError: key = stamp = None
+        if key is not None and record.get(key) == stamp: continue    # decoded before, unchanged since
+        problem = _image_problem(p, im, decode)
+        if problem: problems.append(f"image {i}: {problem}")
+        elif decode and key is not None: passed[key] = stamp
+    if passed:
+        with contextlib.suppress(OSError): atomic_write(record_path, lambda t: t.write_text(json.dumps({**record, **passed})), overwrite=True)
+    if problems: raise CocoError(_listing(coco.source, 'image problem', problems))
 
 # %% ../nbs/01_data.ipynb #c9894d82
 def build_mask(coco:CocoSet, # index from `load_coco`
@@ -352,7 +473,7 @@ def seg_datablock(coco:CocoSet,                # index from `load_coco`
     resize = [A.Resize(size, size)] if size else []
     train_pipe = A.Compose([*([train_aug] if train_aug is not None else []), *resize], seed=seed)
     valid_pipe = A.Compose(resize) if resize else None
-    def get_x(i): return image_path(coco, i)
+    def get_x(i): return read_image(image_path(coco, i))   # upright 8-bit RGB, whatever the file's mode
     def get_y(i): return PILMask.create(masks.mask(i))
     items = list(train_ids) + list(valid_ids)
     return DataBlock(blocks=(ImageBlock, MaskBlock(codes=list(CLASSES))),
@@ -406,6 +527,8 @@ def markdown_table(df:pd.DataFrame)->str:
     return '\n'.join('| ' + ' | '.join(r) + ' |' for r in [cols, ['---'] * len(cols), *rows])
 
 # %% ../nbs/01_data.ipynb #09d5c1bb
+SUMMARY_FILES = ['class_table.csv', 'summary.md', 'pixel_share.png', 'examples.png']
+
 def write_data_summary(root:str|Path|None=None, # data root; see `data_root`
                        out:str|Path|None=None,  # output folder; `outputs/data_summary` by default
                        coco_name:str='train_all.json', # labelled COCO file in the data root
@@ -413,31 +536,38 @@ def write_data_summary(root:str|Path|None=None, # data root; see `data_root`
                        overwrite:bool=True,     # replace an earlier summary in `out`
                       )->Path:
     "Check the data, build the mask cache, and write the class table and figures; returns the output folder."
-    # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
-    import matplotlib.pyplot as plt
     root = data_root(root)
     out = Path(out) if out else outputs_root()/'data_summary'
     print(f"data: {root}")
-    train = load_coco(root/coco_name); check_images(train)
+    train = require_labels(load_coco(data_file(coco_name, root)), 'a data summary')
+    check_images(train, progress=True)
     print(f"{coco_name}: {len(train.imgs)} images, {len(train.anns)} annotations, images checked")
     n_test = None
     if (root/test_name).exists():
-        test = load_coco(root/test_name); check_images(test); n_test = len(test.imgs)
+        test = load_coco(root/test_name); check_images(test, progress=True); n_test = len(test.imgs)
         if test.anns: warnings.warn(f"{test_name} holds {len(test.anns)} annotations; the toolkit never uses test labels")
         print(f"{test_name}: {n_test} images, images checked")
+    with atomic_folder(out, overwrite, own=SUMMARY_FILES) as staged:   # every file or none: an earlier summary stays whole on failure
+        _write_summary_files(staged, root, coco_name, test_name, train, n_test)
+    print(f"wrote {out}/class_table.csv, summary.md, pixel_share.png, examples.png")
+    return out
+
+def _write_summary_files(out:Path, root:Path, coco_name:str, test_name:str, train:CocoSet, n_test:int|None):
+    # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
+    import matplotlib.pyplot as plt
     cache = MaskCache(train).build()
     print(f"masks: {cache.dir}")
     table = class_table(train, cache)
-    atomic_write(out/'class_table.csv', lambda t: table.to_csv(t), overwrite=overwrite)
+    atomic_write(out/'class_table.csv', lambda t: table.to_csv(t), overwrite=True)
     md = (f"# Data summary\n\n- data: `{root}`\n- `{coco_name}`: {len(train.imgs)} images, {len(train.anns)} annotations\n"
           + (f"- `{test_name}`: {n_test} images (unlabelled)\n" if n_test is not None else '')
           + f"- mask cache: `{cache.dir}`\n\n" + markdown_table(table.round(3)) + '\n')
-    atomic_write(out/'summary.md', lambda t: t.write_text(md), overwrite=overwrite)
+    atomic_write(out/'summary.md', lambda t: t.write_text(md), overwrite=True)
     fig, ax = plt.subplots(figsize=(8, 3.5))
     ax.bar(CLASSES[1:], table['pixel_share_%'].values[1:], color=PALETTE[1:] / 255)
     ax.set_ylabel('% of all pixels'); ax.set_title(f"Pixel share per class ({coco_name}; background {table.loc[0, 'pixel_share_%']:.1f} %)")
     ax.tick_params(axis='x', rotation=35); plt.setp(ax.get_xticklabels(), ha='right'); fig.tight_layout()
-    atomic_write(out/'pixel_share.png', lambda t: fig.savefig(t, dpi=110, format='png'), overwrite=overwrite); plt.close(fig)
+    atomic_write(out/'pixel_share.png', lambda t: fig.savefig(t, dpi=110, format='png'), overwrite=True); plt.close(fig)
     first_with = {}                      # the first image (in file order) with an annotation of each class
     for a in train.dataset['annotations']: first_with.setdefault(train.label_of_cat[a['category_id']], a['image_id'])
     picks = list(dict.fromkeys(first_with[k] for k in range(1, N_CLASSES) if k in first_with))[:8]
@@ -445,13 +575,11 @@ def write_data_summary(root:str|Path|None=None, # data root; see `data_root`
     for ax in axs.flat: ax.set_axis_off()
     for ax, i in zip(axs.flat, picks):
         m = cache.mask(i)
-        show_overlay(np.array(Image.open(image_path(train, i)).convert('RGB')), m, ax,
+        show_overlay(read_image(image_path(train, i)), m, ax,
                      title=f"{i}: " + ', '.join(CLASSES[k] for k in np.unique(m) if k))
     fig.tight_layout()
-    atomic_write(out/'examples.png', lambda t: fig.savefig(t, dpi=90, format='png'), overwrite=overwrite); plt.close(fig)
+    atomic_write(out/'examples.png', lambda t: fig.savefig(t, dpi=90, format='png'), overwrite=True); plt.close(fig)
     print(table.round(3).to_string())
-    print(f"wrote {out}/class_table.csv, summary.md, pixel_share.png, examples.png")
-    return out
 
 # %% ../nbs/01_data.ipynb #d7787b63
 @script

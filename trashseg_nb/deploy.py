@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from PIL import Image
-from .data import load_coco, coco_subset, image_path, IMAGENET_MEAN, IMAGENET_STD
+from .data import load_coco, coco_subset, image_path, read_image, IMAGENET_MEAN, IMAGENET_STD
 from .model import load_model, SegModel
 import trashseg_nb
 
@@ -145,7 +145,7 @@ def parity_images(run:Path, n:int=8)->list[np.ndarray]:
     if not cfg_path.is_file(): raise FileNotFoundError(f"{run}: no config.json, so no validation images to check the export on")
     cfg = json.loads(cfg_path.read_text())
     coco = coco_subset(load_coco(cfg['coco_path']), cfg['valid_ids'][:n])
-    imgs = [np.asarray(Image.open(image_path(coco, i)).convert('RGB')) for i in coco.getImgIds()]
+    imgs = [read_image(image_path(coco, i)) for i in coco.getImgIds()]
     shape = imgs[0].shape
     return [im for im in imgs if im.shape == shape]
 

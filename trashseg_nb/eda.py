@@ -12,10 +12,10 @@ from PIL import Image
 from .data import *
 
 # %% auto #0
-__all__ = ['SIZE_BUCKETS', 'size_bucket', 'annotation_table', 'class_counts', 'plot_class_counts', 'plot_pixel_share',
-           'plot_size_buckets', 'objects_per_image', 'images_without_annotations', 'class_presence', 'cooccurrence',
-           'plot_objects_per_image', 'plot_cooccurrence', 'plot_class_examples', 'image_mean_std', 'write_eda',
-           'eda_cli']
+__all__ = ['SIZE_BUCKETS', 'EDA_FILES', 'size_bucket', 'annotation_table', 'class_counts', 'plot_class_counts',
+           'plot_pixel_share', 'plot_size_buckets', 'objects_per_image', 'images_without_annotations', 'class_presence',
+           'cooccurrence', 'plot_objects_per_image', 'plot_cooccurrence', 'plot_class_examples', 'image_mean_std',
+           'write_eda', 'eda_cli']
 
 # %% ../nbs/02_eda.ipynb #3d7e0ff1
 SIZE_BUCKETS = ('small', 'medium', 'large')
@@ -173,7 +173,7 @@ def plot_class_examples(coco,                  # index from `load_coco`
         row[0].text(-0.08, 0.5, CLASSES[k], transform=row[0].transAxes, rotation=90, ha='right', va='center', fontsize=9)
         for ax, i in zip(row, top):
             m = cache.mask(i)
-            show_overlay(np.array(Image.open(image_path(coco, i)).convert('RGB')), np.where(m == k, k, 0), ax, title=f'image {i}')
+            show_overlay(read_image(image_path(coco, i)), np.where(m == k, k, 0), ax, title=f'image {i}')
     fig.legend(handles=[Patch(color=OVERLAY_PALETTE[k] / 255, label=CLASSES[k]) for k in classes], loc='upper center',
                ncol=min(5, len(classes)), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / (2.3 * len(classes) + 0.6)))
@@ -185,12 +185,14 @@ def image_mean_std(coco, ids:list|None=None)->tuple[np.ndarray, np.ndarray]:
     ids = list(ids if ids is not None else coco.getImgIds())
     s, s2, n = np.zeros(3), np.zeros(3), 0
     for i in with_progress(ids, 'images measured'):
-        x = np.asarray(Image.open(image_path(coco, i)).convert('RGB'), dtype=np.float64).reshape(-1, 3) / 255
+        x = read_image(image_path(coco, i)).astype(np.float64).reshape(-1, 3) / 255
         s += x.sum(0); s2 += (x * x).sum(0); n += len(x)
     mean = s / n
     return mean, np.sqrt(np.maximum(s2 / n - mean**2, 0))
 
 # %% ../nbs/02_eda.ipynb #30ad86dc
+EDA_FILES = ['*.png', 'report.md', 'class_counts.csv']   # what an EDA folder holds
+
 def write_eda(root:str|Path|None=None,     # data root; see `data_root`
               coco_name:str='train_all.json', # COCO file in the data root (or a path)
               out:str|Path|None=None,      # output folder; `outputs/eda` by default
@@ -198,16 +200,23 @@ def write_eda(root:str|Path|None=None,     # data root; see `data_root`
               overwrite:bool=True,         # replace an earlier report in `out`
              )->Path:
     "Write the EDA figures and `report.md` for one COCO file; returns the output folder."
-    # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
-    import matplotlib.pyplot as plt
     coco_path = data_file(coco_name, root)        # a path needs no data root; a bare name is looked up in it
     out = Path(out) if out else outputs_root()/'eda'
-    coco = load_coco(coco_path)
+    coco = require_labels(load_coco(coco_path), 'an EDA')
+    check_images(coco, progress=True)
+    with atomic_folder(out, overwrite, own=EDA_FILES) as staged:   # every file or none
+        _write_eda_files(coco, coco_path, staged, examples)
+    print(f"wrote {out}/report.md and 6 figures")
+    return out
+
+def _write_eda_files(coco, coco_path:Path, out:Path, examples:int):
+    # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
+    import matplotlib.pyplot as plt
     cache = MaskCache(coco).build()
     pixels = image_class_pixels(coco, cache)
     counts = class_counts(coco, pixels)
     def save(fig, name):
-        atomic_write(out/name, lambda t: fig.savefig(t, dpi=100, format='png', bbox_inches='tight'), overwrite=overwrite)
+        atomic_write(out/name, lambda t: fig.savefig(t, dpi=100, format='png', bbox_inches='tight'), overwrite=True)
         plt.close(fig)
     for name, plot in [('class_counts.png', plot_class_counts), ('pixel_share.png', plot_pixel_share), ('size_buckets.png', plot_size_buckets)]:
         fig, ax = plt.subplots(figsize=(9, 4)); plot(counts, ax); fig.tight_layout(); save(fig, name)
@@ -225,10 +234,8 @@ def write_eda(root:str|Path|None=None,     # data root; see `data_root`
           "## Per class\n", markdown_table(counts.round(3)), "\n## Co-occurrence (images holding both classes)\n", markdown_table(co),
           "\n## Figures\n", *[f"![{n}]({n})" for n in ('class_counts.png', 'pixel_share.png', 'size_buckets.png',
                                                       'objects_per_image.png', 'cooccurrence.png', 'class_examples.png')]]
-    atomic_write(out/'report.md', lambda t: t.write_text('\n'.join(md) + '\n'), overwrite=overwrite)
-    atomic_write(out/'class_counts.csv', lambda t: counts.to_csv(t), overwrite=overwrite)
-    print(f"wrote {out}/report.md and 6 figures")
-    return out
+    atomic_write(out/'report.md', lambda t: t.write_text('\n'.join(md) + '\n'), overwrite=True)
+    atomic_write(out/'class_counts.csv', lambda t: counts.to_csv(t), overwrite=True)
 
 # %% ../nbs/02_eda.ipynb #9db0e44a
 @script
@@ -236,6 +243,7 @@ def eda_cli(data:str=None,             # data root (default: $TRASHSEG_DATA, the
             coco:str='train_all.json', # COCO file in the data root, or a path
             out:str=None,              # output folder (default: outputs/eda)
             examples:int=4,            # examples per class in the grid
+            overwrite:bool=False,      # replace an earlier report in the output folder
            ):
     "Write EDA figures and a markdown report for a COCO segmentation file."
-    write_eda(data, coco, out, examples)
+    write_eda(data, coco, out, examples, overwrite)

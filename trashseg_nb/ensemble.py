@@ -15,7 +15,8 @@ from .inference import load_probs
 
 # %% auto #0
 __all__ = ['ENSEMBLE_METHODS', 'vote', 'soft_vote', 'ensemble_submissions', 'class_weight_vector', 'ensemble_probs',
-           'hard_vote_files', 'weighted_vote_files', 'soft_vote_folders', 'ensemble', 'ensemble_cli']
+           'hard_vote_files', 'weighted_vote_files', 'soft_vote_folders', 'check_ensemble_inputs', 'ensemble',
+           'ensemble_cli']
 
 # %% ../nbs/13_ensemble.ipynb #259c1a45
 def vote(preds:np.ndarray,                # (M, ...) class ids predicted by M models for the same pixels
@@ -148,6 +149,19 @@ def soft_vote_folders(inputs:list, out:str|Path, weights:list|None=None, class_w
     if class_weights: raise ValueError("the soft vote takes --weights, not class weights")
     return ensemble_probs(inputs, out, weights=weights, overwrite=overwrite)
 
+# %% ../nbs/13_ensemble.ipynb #8d9eab17
+def check_ensemble_inputs(inputs:list,            # the inputs, best first
+                          out:str|Path,           # the output
+                          weights:list|None=None, # one weight per input
+                         ):
+    "Refuse non-positive or non-finite weights, a weight count that differs from the inputs, and an output that is an input."
+    if not inputs: raise ValueError("no inputs to ensemble")
+    if weights is not None:
+        if len(weights) != len(inputs): raise ValueError(f"{len(weights)} weights for {len(inputs)} inputs")
+        bad = [w for w in weights if not (np.isfinite(w) and w > 0)]
+        if bad: raise ValueError(f"weights must be finite and > 0 (drop an input instead of weighting it 0): got {list(weights)}")
+    if any(Path(out).resolve() == Path(i).resolve() for i in inputs): raise ValueError(f"the output {out} is one of the inputs")
+
 # %% ../nbs/13_ensemble.ipynb #028287c3
 ENSEMBLE_METHODS = {'hard': hard_vote_files, 'weighted': weighted_vote_files, 'soft': soft_vote_folders}
 
@@ -159,7 +173,7 @@ def ensemble(method:str,                 # a name of `ENSEMBLE_METHODS`
              overwrite:bool=False)->Path:
     "Ensemble `inputs` with the named method."
     if method not in ENSEMBLE_METHODS: raise ValueError(f"unknown ensemble method {method!r}; choose {', '.join(ENSEMBLE_METHODS)}")
-    if not inputs: raise ValueError("no inputs to ensemble")
+    check_ensemble_inputs(inputs, out, weights)
     return ENSEMBLE_METHODS[method](inputs, out, weights=weights, class_weights=class_weights, overwrite=overwrite)
 
 # %% ../nbs/13_ensemble.ipynb #f0959456
@@ -173,6 +187,5 @@ def ensemble_cli(method:Param('hard, weighted (per class) or soft (probabilities
                 ):
     "Ensemble submissions by hard, class-weighted or soft vote."
     t0 = time.time()
-    try: ensemble(method, inputs, out, weights, class_weights, overwrite)
-    except ValueError as e: raise SystemExit(f"trashseg_ensemble: {e}") from None
+    ensemble(method, inputs, out, weights, class_weights, overwrite)
     print(f"{method} vote of {len(inputs)} inputs written to {out} in {time.time() - t0:.1f} s")

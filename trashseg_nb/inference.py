@@ -5,7 +5,7 @@
 # %% ../nbs/11_inference.ipynb #634bd346
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import functools, time
+import contextlib, functools, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
@@ -108,7 +108,7 @@ def infer_batch_size(device:torch.device)->int:
 # %% ../nbs/11_inference.ipynb #4f612c08
 def _read_rgb(coco, i:int)->np.ndarray:
     p = image_path(coco, i)
-    try: return np.asarray(Image.open(p).convert('RGB'))
+    try: return read_image(p)
     except Exception as e: raise CocoError(f"{coco.source}: image {i}: cannot read {p}: {e}") from None
 
 def predict_coco(model,                  # an engine or a `SegModel` (see `predict_probs`)
@@ -195,18 +195,18 @@ def predict_run(run:str|Path,            # run folder (with model.pth / model.on
     model = load_engine(run, engine, precision, device)
     t0, n = time.time(), 0
     rows = []
-    if probs_dir is not None: Path(probs_dir).mkdir(parents=True, exist_ok=True)
     out_size = None if probs_dir is not None else SUB_SIZE   # saved probabilities are area-resized from full resolution
-    with SubmissionWriter(out, overwrite) as w:
+    staging = atomic_folder(probs_dir, overwrite, own=['*.npy', 'index.csv']) if probs_dir is not None else contextlib.nullcontext()
+    with SubmissionWriter(out, overwrite) as w, staging as staged:   # the CSV and the probabilities: whole, or not at all
         for i, probs in predict_coco(model, coco, size=size, tta=tta, bs=bs, out_size=out_size):
             name = coco.imgs[i]['file_name']
             r, c = nearest_pixels(*probs.shape[-2:]) if out_size is None else (slice(None), slice(None))
             w.write(name, probs[:, r][:, :, c].argmax(0).numpy().astype(np.uint8))
-            if probs_dir is not None:
-                save_probs(probs, Path(probs_dir)/f'{i}.npy'); rows.append((i, name, f'{i}.npy'))
+            if staged is not None:
+                save_probs(probs, staged/f'{i}.npy'); rows.append((i, name, f'{i}.npy'))
             n += 1
-    if probs_dir is not None:
-        atomic_write(Path(probs_dir)/'index.csv', lambda t: pd.DataFrame(rows, columns=['image_id', 'file_name', 'probs']).to_csv(t, index=False), overwrite=True)
+        if staged is not None:
+            atomic_write(staged/'index.csv', lambda t: pd.DataFrame(rows, columns=['image_id', 'file_name', 'probs']).to_csv(t, index=False), overwrite=True)
     dt = time.time() - t0
     print(f"predicted {n} images in {dt:.0f} s ({n / max(dt, 1e-9):.1f} img/s, {model.name} engine, {model.precision}, TTA {tta or 'none'}); wrote {out}")
     return Path(out)
@@ -227,6 +227,6 @@ def predict_cli(run:str,                   # run folder (outputs/runs/<run>), or
                ):
     "Predict a COCO image set with a trained run and write a submission CSV."
     path = data_file(coco, data)
-    c = load_coco(path)
+    c = load_coco(path); check_images(c, progress=True)   # every image readable before the first prediction
     predict_run(run, c, out, None if tta == 'none' else tta, probs, size, bs, precision, overwrite, engine=engine)
     print(f"checked: {check_submission(out, c)} rows, one per image of {path.name}")

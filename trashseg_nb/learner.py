@@ -5,7 +5,7 @@
 # %% ../nbs/08_learner.ipynb #241fb573
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import json
+import json, random
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -26,8 +26,9 @@ from .metrics import *
 # %% auto #0
 __all__ = ['LOSSES', 'SHOW_MASKS', 'MIoU', 'ClassIoU', 'seg_metrics', 'split_target', 'ce_loss', 'focal_loss', 'dice_loss',
            'loss_parts', 'SegLoss', 'encoder_stage_groups', 'seg_splitter', 'layerwise_lrs', 'CPUAutocast',
-           'PlainTensors', 'SaveLastCallback', 'BestMIoUCallback', 'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress',
-           'precision_callbacks', 'seg_learner', 'confusion_on', 'plot_history']
+           'PlainTensors', 'random_state', 'set_random_state', 'SaveLastCallback', 'RestoreState', 'BestMIoUCallback',
+           'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress', 'precision_callbacks', 'seg_learner', 'confusion_on',
+           'plot_history']
 
 # %% ../nbs/08_learner.ipynb #abfa49e9
 class MIoU(Metric):
@@ -192,14 +193,59 @@ class PlainTensors(Callback):
         self.learn.xb = tuple(x.as_subclass(torch.Tensor) if isinstance(x, torch.Tensor) else x for x in self.xb)
         self.learn.yb = tuple(y.as_subclass(torch.Tensor) if isinstance(y, torch.Tensor) else y for y in self.yb)
 
+# %% ../nbs/08_learner.ipynb #17f99246
+def _with_generators(t)->list:   # an albumentations transform and all it contains: each may hold generators of its own
+    return ([t] if getattr(t, 'py_random', None) is not None else []) + [g for c in getattr(t, 'transforms', []) for g in _with_generators(c)]
+
+def _augmentations(learn)->list:   # every albumentations transform among the training items' transforms, in a fixed order
+    return [g for t in getattr(learn.dls.train, 'after_item', []).fs for g in _with_generators(getattr(t, 'aug', None))]
+
+def random_state(learn:Learner)->dict:
+    "The state of every random generator training draws from, as plain JSON data."
+    np_state = np.random.get_state()
+    state = {'python': random.getstate(), 'numpy': [np_state[0], np_state[1].tolist(), *np_state[2:]],
+             'torch': torch.get_rng_state().tolist(), 'dataloader': learn.dls.train.rng.getstate(),
+             'augmentations': [{'numpy': a.random_generator.bit_generator.state, 'python': a.py_random.getstate()} for a in _augmentations(learn)]}
+    if torch.cuda.is_available(): state['cuda'] = [s.tolist() for s in torch.cuda.get_rng_state_all()]
+    return state
+
+def _py_state(s:list)->tuple: return (s[0], tuple(s[1]), s[2])
+
+def set_random_state(learn:Learner, state:dict):
+    "Put back the generator states saved by `random_state` (in place: objects that share a generator share its state)."
+    random.setstate(_py_state(state['python']))
+    np.random.set_state((state['numpy'][0], np.array(state['numpy'][1], dtype=np.uint32), *state['numpy'][2:]))
+    torch.set_rng_state(torch.tensor(state['torch'], dtype=torch.uint8))
+    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all([torch.tensor(s, dtype=torch.uint8) for s in state['cuda']])
+    learn.dls.train.rng.setstate(_py_state(state['dataloader']))
+    augs = _augmentations(learn)
+    if len(augs) != len(state['augmentations']): raise ValueError(f"saved random state has {len(state['augmentations'])} augmentation pipelines, this run {len(augs)}")
+    for a, s in zip(augs, state['augmentations']):
+        a.random_generator.bit_generator.state = s['numpy']; a.py_random.setstate(_py_state(s['python']))
+
 # %% ../nbs/08_learner.ipynb #e73095e6
 class SaveLastCallback(Callback):
-    "After every epoch: save weights and optimiser state as `last` and the epoch number to `state.json`."
+    "After every epoch: save weights and optimiser state as `last`; the epoch, random state and smoothed loss to `state.json`."
     order = 61  # after the trackers
     def after_epoch(self):
         if _skipped(self.learn): return
         self.learn.save('last', with_opt=True)
-        atomic_write(Path(self.learn.path)/'state.json', lambda t: t.write_text(json.dumps({'epoch': self.epoch})), overwrite=True)
+        smooth = self.learn.recorder.smooth_loss      # fastai's running average of the training loss, reported as train_loss
+        state = {'epoch': self.epoch, 'random': random_state(self.learn), 'smooth_loss': {'val': float(smooth.val), 'count': smooth.count}}
+        atomic_write(Path(self.learn.path)/'state.json', lambda t: t.write_text(json.dumps(state)), overwrite=True)
+
+# %% ../nbs/08_learner.ipynb #c33f4b09
+class RestoreState(Callback):
+    "On a resumed run: put back the random state and smoothed loss saved after the last finished epoch, just before the next one trains."
+    order = 0
+    def __init__(self, state:dict, epoch:int): self.state, self.at = state, epoch   # from state.json; the first epoch to train
+    def before_train(self):
+        if self.epoch != self.at or self.state is None: return
+        if 'random' in self.state: set_random_state(self.learn, self.state['random'])
+        if 'smooth_loss' in self.state:
+            smooth = self.learn.recorder.smooth_loss
+            smooth.val, smooth.count = torch.tensor(self.state['smooth_loss']['val']), self.state['smooth_loss']['count']
+        self.state = None
 
 # %% ../nbs/08_learner.ipynb #e67713c3
 class BestMIoUCallback(SaveModelCallback):

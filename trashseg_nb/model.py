@@ -5,7 +5,7 @@
 # %% ../nbs/06_model.ipynb #983437fa
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import importlib, logging
+import importlib, json, logging, os, pickle, re
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -14,9 +14,9 @@ import timm
 from torchvision.ops import Conv2dNormActivation
 
 # %% auto #0
-__all__ = ['LITE_ENCODERS', 'DECODERS', 'lite_package_checkpoint', 'lite_to_timm', 'lite_timm_checkpoint', 'create_encoder',
-           'create_classifier', 'conv_bn_relu', 'FPNDecoder', 'PyramidPooling', 'UPerNetDecoder', 'UNetDecoder',
-           'SegModel', 'create_model', 'save_model', 'load_model']
+__all__ = ['LITE_ENCODERS', 'DECODERS', 'MODEL_FORMAT', 'lite_package_checkpoint', 'lite_to_timm', 'lite_timm_checkpoint',
+           'create_encoder', 'create_classifier', 'conv_bn_relu', 'FPNDecoder', 'PyramidPooling', 'UPerNetDecoder',
+           'UNetDecoder', 'SegModel', 'create_model', 'save_model', 'load_model']
 
 # %% ../nbs/06_model.ipynb #4b32f051
 LITE_ENCODERS = ('tf_efficientnet_lite0', 'tf_efficientnet_lite1', 'tf_efficientnet_lite2')
@@ -53,7 +53,7 @@ def lite_timm_checkpoint(encoder:str='tf_efficientnet_lite0', # one of `LITE_ENC
     "The offline EfficientNet-Lite weights in timm's naming, converted on first use and cached."
     path = Path(cache or cache_root()/'weights')/f'{encoder}_imagenet_timm.pth'
     if not path.exists():
-        sd = lite_to_timm(torch.load(lite_package_checkpoint(encoder), map_location='cpu'), encoder)
+        sd = lite_to_timm(torch.load(lite_package_checkpoint(encoder), map_location='cpu', weights_only=True), encoder)
         atomic_write(path, lambda t: torch.save(sd, t), overwrite=True)
     return path
 
@@ -182,20 +182,37 @@ def create_model(encoder:str='tf_efficientnet_lite0', # timm model name
     return SegModel(enc, dec, levels, cfg)
 
 # %% ../nbs/06_model.ipynb #06147049
+MODEL_FORMAT = 'trashseg_nb/2'   # tensors plus JSON text: loadable with weights_only=True
+
 def save_model(model:SegModel, path:str|Path, overwrite:bool=True, **meta)->Path:
-    "Save weights, the model config and `meta` (e.g. size, mean, std) to one file, atomically."
+    "Save weights, the model config and `meta` (e.g. size, mean, std; JSON-serialisable) to one file, atomically."
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    blob = {'config': model.config, 'levels': model.levels, 'state_dict': state, 'meta': meta}
+    blob = {'format': MODEL_FORMAT, 'config': json.dumps(model.config), 'levels': list(model.levels), 'state_dict': state,
+            'meta': json.dumps(meta)}
     return atomic_write(path, lambda t: torch.save(blob, t), overwrite=overwrite)
 
 # %% ../nbs/06_model.ipynb #4959304b
+def _read_weights(path:Path, device)->dict:
+    try: return torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as e:
+        found = re.search(r'(?:unsupported|Unsupported global:) GLOBAL ([\w.]+)', str(e))
+        if found: raise ValueError(f"{path}: refused: it holds Python objects, not only weights ({found.group(1)}). trashseg_nb "
+                                   "model files hold only tensors and plain data; loading anything else could run code hidden in the file") from None
+        raise ValueError(f"{path} is not a readable model file (truncated, or not written by torch.save): {[l for l in str(e).splitlines() if l.strip()][-2][:200]}") from None
+    except Exception as e: raise ValueError(f"{path} is not a readable model file (truncated, or not written by torch.save): {e}") from None
+
 def load_model(path:str|Path, device:str|torch.device='cpu')->SegModel:
-    "Rebuild a `SegModel` saved by `save_model`; its metadata lands in `model.meta`."
+    "Rebuild a `SegModel` saved by `save_model` without running code from the file; its metadata lands in `model.meta`."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"model file not found: {path}")
-    blob = torch.load(path, map_location=device, weights_only=False)
-    if not isinstance(blob, dict) or 'config' not in blob: raise ValueError(f"{path} is not a trashseg_nb model file (no config)")
-    model = create_model(pretrained=False, **blob['config'])
-    model.load_state_dict(blob['state_dict'])
-    model.meta = blob.get('meta', {})
+    blob = _read_weights(path, device)
+    if not isinstance(blob, dict) or 'config' not in blob or 'state_dict' not in blob:
+        raise ValueError(f"{path} is not a trashseg_nb model file (no config and state_dict; write it with save_model)")
+    as_dict = lambda v: json.loads(v) if isinstance(v, str) else dict(v or {})   # JSON text (this format) or a dict (before it)
+    config, meta = as_dict(blob['config']), as_dict(blob.get('meta'))
+    try: model = create_model(pretrained=False, **config)
+    except Exception as e: raise ValueError(f"{path}: its config {config} does not describe a model: {error_line(e)}") from None
+    try: model.load_state_dict(blob['state_dict'])
+    except Exception as e: raise ValueError(f"{path}: the weights do not fit the architecture of its config: {str(e)[:300]}") from None
+    model.meta = {k: tuple(v) if isinstance(v, list) else v for k, v in meta.items()}
     return model.to(device)

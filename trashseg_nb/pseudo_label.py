@@ -19,9 +19,9 @@ from .data import *
 from .inference import predict_coco, load_engine
 
 # %% auto #0
-__all__ = ['PSEUDO_ID_START', 'PSEUDO_STRATEGIES', 'pseudo_label_map', 'make_pseudo_labels', 'PseudoLabels', 'WithPseudoLabels',
-           'PseudoCapDL', 'DropPseudoCallback', 'PseudoSeenCallback', 'PseudoStrategy', 'parse_class_thresholds',
-           'pseudo_cli']
+__all__ = ['PSEUDO_ID_START', 'PSEUDO_FILES', 'PSEUDO_STRATEGIES', 'pseudo_label_map', 'check_thresholds', 'make_pseudo_labels',
+           'PseudoLabels', 'WithPseudoLabels', 'PseudoCapDL', 'DropPseudoCallback', 'PseudoSeenCallback',
+           'PseudoStrategy', 'parse_class_thresholds', 'pseudo_cli']
 
 # %% ../nbs/12_pseudo_label.ipynb #4205eae5
 PSEUDO_ID_START = 5_000_000  # pseudo-label images get ids PSEUDO_ID_START + their source id
@@ -36,7 +36,17 @@ def pseudo_label_map(probs:torch.Tensor,          # (n_classes, H, W) probabilit
     conf, cls = probs.max(0)
     return torch.where(conf >= thr[cls], cls, torch.tensor(IGNORE_INDEX)).numpy().astype(np.uint8)
 
+# %% ../nbs/12_pseudo_label.ipynb #6d92c3b8
+def check_thresholds(threshold:float,              # the confidence needed to keep a pixel
+                     class_thresholds:dict|None=None, # per-class thresholds by class name
+                    ):
+    "Refuse thresholds that are not probabilities (outside 0..1, NaN): they would keep every pixel or none without a word."
+    for name, t in [('threshold', threshold), *[(f'class threshold of {k}', v) for k, v in (class_thresholds or {}).items()]]:
+        if not (isinstance(t, (int, float)) and 0 <= t <= 1): raise ValueError(f"{name} {t!r} is not a probability in 0..1")
+
 # %% ../nbs/12_pseudo_label.ipynb #6d4e510c
+PSEUDO_FILES = ['masks', 'summary.csv', 'config.json', 'pseudo.json']   # what a pseudo-label folder holds
+
 def make_pseudo_labels(run:str|Path,           # trained run folder (or model.pth)
                        coco,                   # unlabelled images (`load_coco`), e.g. test.json
                        out:str|Path,           # output folder
@@ -45,11 +55,15 @@ def make_pseudo_labels(run:str|Path,           # trained run folder (or model.pt
                        tta:str|None='flip',    # TTA views averaged before thresholding
                        size:int|None=None, bs:int|None=None, precision:str='auto', overwrite:bool=False)->Path:
     "Write confident pseudo-labels (PNG masks, `pseudo.json`, `summary.csv`, `config.json`) for the images of `coco`."
-    out = Path(out)
-    if (out/'pseudo.json').exists() and not overwrite: raise FileExistsError(f"{out}/pseudo.json exists; pass overwrite=True (--overwrite) to replace it")
-    (out/'masks').mkdir(parents=True, exist_ok=True)
-    run = Path(run)
-    model = load_engine(run, 'torch', precision)   # says once which precision runs where
+    out, run = Path(out), Path(run)
+    check_thresholds(threshold, class_thresholds)
+    with atomic_folder(out, overwrite, own=PSEUDO_FILES) as staged:   # the whole folder or nothing: a failure keeps the earlier one
+        model = load_engine(run, 'torch', precision)   # says once which precision runs where
+        cfg = _write_pseudo_labels(model, run, coco, staged, out, threshold, class_thresholds, tta, size, bs)
+    print(f"pseudo-labels of {cfg['images']} images in {out}: {100 * cfg['ignored_share']:.1f} % of pixels below the threshold (ignored)")
+    return out
+
+def _write_pseudo_labels(model, run:Path, coco, out:Path, final:Path, threshold, class_thresholds, tta, size, bs)->dict:
     images, kept, predicted, total = [], np.zeros(N_CLASSES, np.int64), np.zeros(N_CLASSES, np.int64), 0
     for i, probs in predict_coco(model, coco, size=size, tta=tta, bs=bs):
         label = pseudo_label_map(probs, threshold, class_thresholds)
@@ -62,7 +76,7 @@ def make_pseudo_labels(run:str|Path,           # trained run folder (or model.pt
         im = coco.imgs[i]
         images.append({'id': new_id, 'file_name': im['file_name'], 'height': im['height'], 'width': im['width'],
                        'source_image_id': int(i), 'mask': name})
-    image_root = os.path.relpath(Path(coco.img_dir).resolve(), out.resolve())
+    image_root = os.path.relpath(Path(coco.img_dir).resolve(), final.resolve())
     index = {'info': {'description': f'pseudo-labels of {coco.source} by {run}'}, 'image_root': image_root,
              'images': images, 'annotations': [], 'categories': coco.dataset['categories']}
     summary = pd.DataFrame({'class': CLASSES, 'predicted_pixels': predicted, 'kept_pixels': kept,
@@ -72,8 +86,7 @@ def make_pseudo_labels(run:str|Path,           # trained run folder (or model.pt
            'class_thresholds': class_thresholds, 'tta': tta, 'images': len(images), 'ignored_share': 1 - kept.sum() / max(total, 1)}
     atomic_write(out/'config.json', lambda t: t.write_text(json.dumps(cfg, indent=1)), overwrite=True)
     atomic_write(out/'pseudo.json', lambda t: t.write_text(json.dumps(index)), overwrite=True)
-    print(f"pseudo-labels of {len(images)} images in {out}: {100 * cfg['ignored_share']:.1f} % of pixels below the threshold (ignored)")
-    return out
+    return cfg
 
 # %% ../nbs/12_pseudo_label.ipynb #4a843074
 class PseudoLabels:
@@ -172,7 +185,8 @@ def parse_class_thresholds(s:str|None)->dict|None:
     for part in s.split(','):
         name, _, value = part.partition('=')
         class_id(name)
-        out[name.strip()] = float(value)
+        try: out[name.strip()] = float(value)
+        except ValueError: raise ValueError(f"class thresholds: {part!r} is not name=probability (e.g. Battery=0.6)") from None
     return out
 
 # %% ../nbs/12_pseudo_label.ipynb #fb6118ae
@@ -189,5 +203,6 @@ def pseudo_cli(run:str,                     # trained run folder (outputs/runs/<
     "Write confident pseudo-labels of unlabelled images from a trained run."
     path = data_file(coco, data)
     out = Path(out) if out else outputs_root()/'pseudo'/Path(run).name
-    make_pseudo_labels(run, load_coco(path), out, threshold, parse_class_thresholds(class_thresholds),
+    c = load_coco(path); check_images(c, progress=True)
+    make_pseudo_labels(run, c, out, threshold, parse_class_thresholds(class_thresholds),
                        None if tta == 'none' else tta, overwrite=overwrite)

@@ -10,15 +10,15 @@ from pathlib import Path
 from fastcore.script import Param
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import KFold, StratifiedGroupKFold
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from .data import *
 from .eda import annotation_table, class_presence
 
 # %% auto #0
-__all__ = ['RARE_WARNING', 'SPLITTERS', 'DEFAULT_STRATEGY', 'fold_ids', 'quiet_rare_classes', 'split_sgkf', 'image_labels',
-           'split_multilabel', 'fold_deviation', 'deviation_summary', 'compare_strategies', 'make_split', 'fold_of',
-           'fold_summary', 'write_folds', 'split_cli']
+__all__ = ['RARE_WARNING', 'SPLITTERS', 'DEFAULT_STRATEGY', 'FOLD_FILES', 'fold_ids', 'quiet_rare_classes', 'split_sgkf',
+           'image_labels', 'split_multilabel', 'fold_deviation', 'deviation_summary', 'compare_strategies',
+           'make_split', 'fold_of', 'fold_summary', 'write_folds', 'split_cli']
 
 # %% ../nbs/03_split.ipynb #a93126f9
 def fold_ids(folds:pd.Series, # image id -> validation fold, from a split function
@@ -85,8 +85,9 @@ def split_multilabel(coco,        # index from `load_coco`
     _warn_rare(labels[list(CLASSES[1:])].astype(bool), k)   # the class-presence columns of the labels
     labels = labels.loc[:, labels.sum() >= k]  # labels held by fewer images than folds cannot be spread; they only add noise
     folds = pd.Series(-1, index=labels.index, name='fold')
-    mskf = MultilabelStratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    for f, (_, val) in enumerate(mskf.split(np.zeros(len(labels)), labels.values)): folds.iloc[val] = f
+    if labels.shape[1]: parts = MultilabelStratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels.values)
+    else: parts = KFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(labels)))   # no label common enough: a plain shuffle
+    for f, (_, val) in enumerate(parts): folds.iloc[val] = f
     return folds
 
 SPLITTERS = {'sgkf': split_sgkf, 'multilabel': split_multilabel}
@@ -146,6 +147,7 @@ DEFAULT_STRATEGY = 'multilabel'
 
 def make_split(coco, k:int=5, seed:int=42, strategy:str=DEFAULT_STRATEGY)->pd.Series:
     "Split `coco` into `k` folds with the named strategy ('multilabel' or 'sgkf')."
+    require_labels(coco, 'a split stratified by class')
     if strategy not in SPLITTERS: raise ValueError(f"unknown split strategy {strategy!r}; choose one of {', '.join(SPLITTERS)}")
     return SPLITTERS[strategy](coco, k, seed)
 
@@ -180,6 +182,8 @@ def fold_summary(coco, folds:pd.Series, pixels:pd.DataFrame|None=None)->pd.DataF
     return pd.DataFrame(rows).set_index('fold')
 
 # %% ../nbs/03_split.ipynb #9c82d5dc
+FOLD_FILES = ['train_fold*.json', 'val_fold*.json', 'folds.csv', 'fold_summary.csv', 'split.json']   # what a folds folder holds
+
 def write_folds(coco,               # index from `load_coco` (with `path`)
                 folds:pd.Series,    # image id -> validation fold
                 out:str|Path,       # output folder
@@ -188,16 +192,15 @@ def write_folds(coco,               # index from `load_coco` (with `path`)
                 overwrite:bool=False, # replace existing files
                 pixels:pd.DataFrame|None=None, # for the pixel columns of the summary
                )->list[Path]:
-    "Write train/val COCO files for every fold, folds.csv, fold_summary.csv and split.json."
+    "Write train/val COCO files for every fold, folds.csv, fold_summary.csv and split.json: all at once, or nothing."
     out = Path(out)
     if sorted(folds.index) != sorted(coco.getImgIds()): raise ValueError(f"{coco.source}: the split does not cover exactly the file's images")
-    k = folds.nunique()
-    names = [f'{s}_fold{f}.json' for f in range(k) for s in ('train', 'val')] + ['folds.csv', 'fold_summary.csv', 'split.json']
-    existing = [n for n in names if (out/n).exists()]
-    if existing and not overwrite: raise FileExistsError(f"{out} already holds {', '.join(existing[:4])}; pass overwrite=True to replace them")
-    out.mkdir(parents=True, exist_ok=True)
-    d = coco.dataset
-    image_root = os.path.relpath(Path(coco.img_dir).resolve(), out.resolve())
+    with atomic_folder(out, overwrite, own=FOLD_FILES) as staged:   # all fold files or none: never a mix of two splits
+        return [out/p.name for p in _write_fold_files(coco, folds, staged, out, strategy, seed, pixels)]
+
+def _write_fold_files(coco, folds:pd.Series, out:Path, final:Path, strategy:str, seed:int|None, pixels)->list[Path]:
+    k, d = folds.nunique(), coco.dataset
+    image_root = os.path.relpath(Path(coco.img_dir).resolve(), final.resolve())
     extra = {key: d[key] for key in ('info', 'licenses') if key in d}
     written = []
     def dump(name, obj):

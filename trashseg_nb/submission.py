@@ -5,11 +5,11 @@
 # %% ../nbs/09_submission.ipynb #5f7fffd6
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import csv, os, sys
+import csv, os, sys, warnings
 from pathlib import Path
 from typing import Iterable, Iterator
 import numpy as np
-from .data import MaskCache, load_coco, resize_mask
+from .data import MaskCache, load_coco, require_labels, resize_mask
 from .metrics import score_maps, write_score_report
 
 csv.field_size_limit(sys.maxsize)   # a PredictionString is about 150,000 characters, more than csv's default limit
@@ -76,7 +76,7 @@ def submission_records(path:str|Path, # submission CSV
     "Check the header of a submission CSV and yield every non-empty data row with its row number and byte offset."
     path = Path(path)
     with open(path, 'rb') as f:
-        _check_header(parse_csv_line(f.readline()), path)
+        _check_header(parse_csv_line(f.readline().removeprefix(b'\xef\xbb\xbf')), path)   # a UTF-8 BOM (Excel's) is harmless
         row = 1
         while True:
             pos, line = f.tell(), f.readline()
@@ -119,9 +119,12 @@ def write_submission(rows:Iterable[tuple[str, np.ndarray]], # (image_id, 256x256
 
 # %% ../nbs/09_submission.ipynb #8bc71e64
 def read_submission(path:str|Path)->Iterator[tuple[str, np.ndarray]]:
-    "Stream (image_id, 256x256 class map) pairs from a submission CSV; errors name the row and image."
+    "Stream (image_id, 256x256 class map) pairs from a submission CSV; errors name the row and image (a repeated image is one)."
+    seen = {}
     for row, _, fields in submission_records(path):
         if len(fields) != 2: raise ValueError(f"{path}: row {row}: {len(fields)} fields, expected 2")
+        if fields[0] in seen: raise ValueError(f"{path}: row {row}: image {fields[0]} appears again (first in row {seen[fields[0]]})")
+        seen[fields[0]] = row
         yield fields[0], decode_prediction(fields[1], f"{path}: row {row} (image {fields[0]})")
 
 # %% ../nbs/09_submission.ipynb #6a58db96
@@ -179,11 +182,14 @@ def score_submission(sub:str|Path, # submission CSV
                      cache=None,   # `MaskCache` of `gt`
                     )->dict:
     "Score a submission against ground truth at 256x256 (nearest-neighbour ground truth)."
+    require_labels(gt, 'scoring (an unlabelled truth would score every prediction against background)')
     cache = cache or MaskCache(gt)
     by_name = {im['file_name']: im['id'] for im in gt.dataset['images']}
-    preds = {}
+    preds, extra = {}, []
     for image_id, m in read_submission(sub):
         if image_id in by_name: preds[by_name[image_id]] = m
+        else: extra.append(image_id)
+    if extra: warnings.warn(f"{sub}: {len(extra)} row(s) for images not in {gt.source} are not scored, e.g. {extra[:3]}")
     missing = [gt.imgs[i]['file_name'] for i in by_name.values() if i not in preds]
     if missing: raise ValueError(f"{sub}: no row for {len(missing)} image(s) of {gt.source}, e.g. {missing[:5]}")
     res = score_maps((preds[i], to_submission_size(cache.mask(i))) for i in by_name.values())

@@ -5,14 +5,15 @@
 # %% ../nbs/14_train.ipynb #7f75b6bb
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import argparse, inspect, json, linecache, os, platform, re, sys, time, typing
+import argparse, inspect, json, linecache, os, platform, re, shutil, sys, time, typing
 from dataclasses import dataclass, field, asdict, fields, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import albumentations as A
 from fastai.learner import Learner
-from .data import load_coco, MaskCache, seg_dataloaders, encoder_stats
+import timm
+from .data import load_coco, MaskCache, seg_dataloaders, encoder_stats, check_images, require_labels
 from .split import fold_of
 from .copy_paste import merge_extra, check_no_leak, ObjectBank, CopyPaste
 from .augment import get_aug, AUG_PRESETS
@@ -23,10 +24,10 @@ from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_ST
 
 # %% auto #0
 __all__ = ['TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser', 'train_parser', 'train_cli',
-           'prepare_run_folder', 'FoldData', 'load_fold', 'add_extra_train', 'add_pseudo_labels',
-           'add_online_copy_paste', 'fold_data', 'fold_dataloaders', 'library_versions', 'run_record',
-           'write_run_config', 'build_learner', 'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit',
-           'save_figure', 'write_report', 'train_run']
+           'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData', 'load_fold',
+           'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data', 'fold_dataloaders',
+           'library_versions', 'run_record', 'write_run_config', 'build_learner', 'run_callbacks', 'wandb_callbacks',
+           'init_weights', 'fit', 'save_figure', 'write_report', 'train_run']
 
 # %% ../nbs/14_train.ipynb #67260956
 @dataclass
@@ -108,6 +109,7 @@ def _config_value_problems(c)->list[str]:
     p = []
     try: loss_parts(c.loss)
     except ValueError as e: p.append(str(e))
+    if not timm.is_model(c.encoder): p.append(f"unknown encoder {c.encoder!r}: not a timm model name (e.g. tf_efficientnet_lite0, resnet50, convnext_tiny)")
     if c.decoder not in DECODERS: p.append(f"unknown decoder {c.decoder!r}; choose {', '.join(DECODERS)}")
     if not all(a in AUG_PRESETS for a in str(c.aug).split('+')): p.append(f"unknown augmentation preset {c.aug!r}; presets: {', '.join(AUG_PRESETS)} (join with '+')")
     if c.precision not in PRECISIONS: p.append(f"unknown precision {c.precision!r}; choose {', '.join(PRECISIONS)}")
@@ -179,31 +181,59 @@ def train_parser()->argparse.ArgumentParser:
     "The parser of `trashseg_train`: every `TrainConfig` field, plus `--resume` and `--overwrite`."
     p = config_parser(TrainConfig, 'trashseg_train', "Train a segmentation model on one fold and write the run folder.")
     p.add_argument('--resume', action='store_true', help="continue an interrupted run with the settings in its config.json (options given here override them)")
-    p.add_argument('--overwrite', action='store_true', help="start an existing run over")
+    p.add_argument('--overwrite', action='store_true', help="start an existing run over (the earlier run is kept until the new one has trained an epoch)")
+    p.add_argument('--debug', action='store_true', help='on an error, show the full Python traceback')
     return p
 
 # %% ../nbs/14_train.ipynb #9cf7f669
+def _train_command(resume:bool=False, overwrite:bool=False, **given):
+    cfg = TrainConfig(**given)
+    if resume: cfg = TrainConfig.load(resumable_run(cfg.run_dir)).updated(**given)
+    train_run(cfg, resume=resume, overwrite=overwrite)
+
 def train_cli(argv:list|None=None, # command-line arguments (default: `sys.argv[1:]`)
              ):
     "Train a segmentation model on one fold and write the run folder (`trashseg_train`; every option is a `TrainConfig` field)."
-    given = vars(train_parser().parse_args(dashed(sys.argv[1:] if argv is None else argv)))
-    resume, overwrite = given.pop('resume'), given.pop('overwrite')
-    cfg = TrainConfig(**given)
-    if resume and (cfg.run_dir/'config.json').is_file(): cfg = TrainConfig.load(cfg.run_dir).updated(**given)
-    train_run(cfg, resume=resume, overwrite=overwrite)   # nothing returned: a console script's return value becomes its exit status
+    run_command(_train_command, train_parser(), argv)   # one-line errors, --debug, SIGTERM handled like Ctrl-C
 
 train_cli.parser, train_cli.main = lambda prog=None: train_parser(), train_cli   # the same interface as the `script` commands
 
 # %% ../nbs/14_train.ipynb #51fe987c
-def prepare_run_folder(cfg:TrainConfig, resume:bool=False, overwrite:bool=False)->Path:
-    "The run folder of `cfg`, created; an existing run is refused unless `resume`, or `overwrite` (which clears its logs)."
+def resumable_run(out:Path)->Path:
+    "`out` if it holds a run that can be resumed (its config.json), else a `FileNotFoundError` saying so."
+    if not (Path(out)/'config.json').is_file():
+        raise FileNotFoundError(f"nothing to resume at {out}: no run there (no config.json); start it without --resume")
+    return Path(out)
+
+def check_run_folder(cfg:TrainConfig, resume:bool=False, overwrite:bool=False)->Path:
+    "The run folder of `cfg`, checked before anything is loaded or written: an existing run needs `resume` or `overwrite`, a resume needs a run."
     out = cfg.run_dir
-    if out.exists() and any(out.iterdir()) and not (resume or overwrite):
+    if resume: return resumable_run(out)
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out} exists and is not a run folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"run folder {out} exists; pass resume=True (--resume) to continue it or overwrite=True (--overwrite) to start over")
-    if overwrite and not resume:
-        for f in ('history.csv', 'state.json', 'metrics.json'): (out/f).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
     return out
+
+def prepare_run_folder(cfg:TrainConfig, resume:bool=False, overwrite:bool=False)->tuple[Path, Path|None]: # (run folder, earlier run set aside)
+    "Create the run folder of `cfg`; with `overwrite`, an earlier run is moved aside (not deleted) until the new run has an epoch."
+    out, aside = check_run_folder(cfg, resume, overwrite), None
+    if overwrite and not resume and out.is_dir() and any(out.iterdir()):
+        aside = out.with_name(f".{out.name}.replaced-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        os.replace(out, aside)
+    out.mkdir(parents=True, exist_ok=True)
+    return out, aside
+
+def settle_run_folder(out:Path, aside:Path|None, resume:bool, failed:bool):
+    "After a run: drop the earlier run it replaced; after a failure before its first epoch, remove the new run and put the earlier one back."
+    if not failed:
+        if aside is not None: shutil.rmtree(aside, ignore_errors=True)
+        return
+    if resume: return                                          # a resumed run keeps what it had
+    if not (out/'state.json').exists():                        # no epoch finished: nothing of the new run is worth keeping
+        shutil.rmtree(out, ignore_errors=True)
+        if aside is not None: os.replace(aside, out); print(f"the earlier run is back in {out}", file=sys.stderr)
+    elif aside is not None:
+        print(f"{out} holds the new, unfinished run (continue it with --resume); the run it replaced is kept in {aside}", file=sys.stderr)
 
 # %% ../nbs/14_train.ipynb #9d108487
 @dataclass
@@ -223,12 +253,13 @@ class FoldData:
 
 # %% ../nbs/14_train.ipynb #ca6177a9
 def load_fold(cfg:TrainConfig)->FoldData:
-    "The labelled COCO file and the fold's training and validation ids (cut to `max_train` / `max_valid`)."
+    "The labelled COCO file and the fold's training and validation ids (cut to `max_train` / `max_valid`), images checked."
     coco_path = data_file(cfg.coco, cfg.data)
-    coco = load_coco(coco_path)
+    coco = require_labels(load_coco(coco_path), 'training')
     train_ids, valid_ids = fold_of(coco, cfg.fold, cfg.k, cfg.split_seed, cfg.folds)
     if cfg.max_train: train_ids = train_ids[:cfg.max_train]
     if cfg.max_valid: valid_ids = valid_ids[:cfg.max_valid]
+    check_images(coco, train_ids + valid_ids)   # every image readable and of its size, before the first epoch (cached)
     return FoldData(coco, coco_path, train_ids, valid_ids, list(train_ids), hashes={'coco_sha1': coco.sha1})
 
 # %% ../nbs/14_train.ipynb #df288e6a
@@ -320,8 +351,10 @@ def run_callbacks(cfg:TrainConfig, learn:Learner, out:Path, resume:bool=False)->
     best = BestMIoUCallback('best')
     cbs = [best, EarlyStopOnLoss(cfg.patience), HistoryCSV(fname='history.csv', append=resume), SaveLastCallback()]
     if not (resume and (out/'state.json').exists()): return cbs, 0
-    start = json.loads((out/'state.json').read_text())['epoch'] + 1
+    state = json.loads((out/'state.json').read_text())
+    start = state['epoch'] + 1
     learn.load('last', with_opt=True)
+    cbs.append(RestoreState(state, start))   # the next epoch draws what it would have drawn, and reports the same loss
     best.best = float(pd.read_csv(out/'history.csv').miou.max())
     print(f"resuming {cfg.run_name} at epoch {start} (best mIoU so far {best.best:.4f})")
     return cbs, start
@@ -386,25 +419,30 @@ def write_report(learn:Learner, dls, out:Path, cfg:TrainConfig)->dict:
 # %% ../nbs/14_train.ipynb #d2dc262d
 def train_run(cfg:TrainConfig|None=None, # the settings (default: `TrainConfig()`)
               resume:bool=False,         # continue the run in its folder from its last finished epoch
-              overwrite:bool=False,      # replace an existing run folder
+              overwrite:bool=False,      # replace an existing run (kept aside until the new one has an epoch)
               extra_cbs:list|None=None,  # more fastai callbacks for the fit
               **settings,                # `TrainConfig` fields that override `cfg` (None: keep)
              )->Path:                    # the run folder
-    "Train one fold end to end and write the run folder: data, model and loss, callbacks, fit, report."
-    cfg = (cfg or TrainConfig()).updated(**settings)
-    out = prepare_run_folder(cfg, resume, overwrite)
+    "Train one fold end to end and write the run folder: everything checked first, then data, model and loss, callbacks, fit, report."
+    cfg = (cfg or TrainConfig()).updated(**settings)   # the settings are checked here ...
+    check_run_folder(cfg, resume, overwrite)           # ... the run folder here ...
     seed_everything(cfg.seed)
     precision, hardware = choose_precision(cfg.precision)   # says once what runs where, and why
-    fold = fold_data(cfg)
+    fold = fold_data(cfg)                              # ... and the data and images here, before anything is written
     dls = fold_dataloaders(fold, cfg)
-    record = run_record(cfg, fold, dls, hardware)
-    write_run_config(out, cfg, record, resume)
-    learn = build_learner(cfg, dls, out, precision)
-    cbs, start = run_callbacks(cfg, learn, out, resume)
-    cbs += wandb_callbacks(cfg, record, out, resume)
-    if cfg.init and start == 0: init_weights(learn, cfg.init)
-    for make in fold.callbacks: cbs += make(fold, cfg)
-    fit(learn, cfg, cbs + list(extra_cbs or []), start)
-    if cfg.wandb: import wandb; wandb.finish()
-    write_report(learn, dls, out, cfg)
+    out, aside = prepare_run_folder(cfg, resume, overwrite)
+    try:
+        record = run_record(cfg, fold, dls, hardware)
+        write_run_config(out, cfg, record, resume)
+        learn = build_learner(cfg, dls, out, precision)
+        cbs, start = run_callbacks(cfg, learn, out, resume)
+        cbs += wandb_callbacks(cfg, record, out, resume)
+        if cfg.init and start == 0: init_weights(learn, cfg.init)
+        for make in fold.callbacks: cbs += make(fold, cfg)
+        fit(learn, cfg, cbs + list(extra_cbs or []), start)
+        if cfg.wandb: import wandb; wandb.finish()
+        write_report(learn, dls, out, cfg)
+    except BaseException:                              # Ctrl-C and SIGTERM too: the folder is left resumable or as it was
+        settle_run_folder(out, aside, resume, failed=True); raise
+    settle_run_folder(out, aside, resume, failed=False)
     return out
