@@ -50,11 +50,13 @@ test: install
 readme: install
 	$(PY) .ci/render_readme.py
 
-# execute the numbered notebooks whose code (or the code below them) changed, and save them with their outputs;
+# execute the numbered notebooks whose code (or the code below them) changed, and save them with their outputs,
+# then store the commands' help texts (trashseg_nb/cli_help.json, for a fast --help);
 # make notebooks ALL=1 executes every one (e.g. after a change of the default data)
 notebooks: install data
 	$(PY) .ci/notebooks.py run $(if $(ALL),--all,)
 	$(BIN)/nbdev_clean
+	$(PY) -c "from trashseg_nb.cli import write_help_file; write_help_file()"   # what --help prints, stored (18_cli)
 
 # notebooks and module in sync, notebooks clean (what GitHub's nbdev-ci checks too)
 sync-check: install
