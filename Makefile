@@ -56,7 +56,7 @@ readme: install
 notebooks: install data
 	$(PY) .ci/notebooks.py run $(if $(ALL),--all,)
 	$(BIN)/nbdev_clean
-	$(PY) -c "from trashseg_nb.cli import write_help_file; write_help_file()"   # what --help prints, stored (18_cli)
+	$(PY) -c "from trashseg_nb.cli import write_help_file; write_help_file()"   # what --help prints, stored (19_cli)
 
 # notebooks and module in sync, notebooks clean (what GitHub's nbdev-ci checks too)
 sync-check: install

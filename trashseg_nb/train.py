@@ -24,10 +24,10 @@ from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_ST
 
 # %% auto #0
 __all__ = ['TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser', 'train_parser', 'train_cli',
-           'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData', 'load_fold',
-           'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data', 'fold_dataloaders',
-           'library_versions', 'run_record', 'write_run_config', 'build_learner', 'run_callbacks', 'wandb_callbacks',
-           'init_weights', 'fit', 'save_figure', 'write_report', 'train_run']
+           'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData', 'read_ids',
+           'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
+           'fold_dataloaders', 'library_versions', 'run_record', 'write_run_config', 'build_learner', 'run_callbacks',
+           'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'train_run']
 
 # %% ../nbs/14_train.ipynb #67260956
 @dataclass
@@ -58,6 +58,7 @@ class TrainConfig:
     num_workers:int=0                    # data loader processes
     max_train:int|None=None              # use only the first N training images (smoke runs)
     max_valid:int|None=None              # use only the first N validation images (smoke runs)
+    exclude_ids:str|None=None            # file of image ids left out of training (never of validation): one per line, or a CSV with image_id
     wandb:bool=False                     # log to Weights & Biases (offline unless WANDB_MODE=online)
     extra_train:str|None=None            # COCO file of generated training images (trashseg_copy_paste output)
     copy_paste:str|None=None             # online copy-paste of these classes, e.g. Battery,Clothing
@@ -252,15 +253,33 @@ class FoldData:
     callbacks:list=field(default_factory=list)    # plug-ins' callback factories f(fold, cfg), called once the model exists
 
 # %% ../nbs/14_train.ipynb #ca6177a9
+def read_ids(path:str|Path)->list[int]:
+    "Image ids from a file: one per line (`#` comments allowed), or a CSV with an `image_id` column (such as the label-noise report)."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"id file not found: {path}")
+    text = path.read_text()
+    first = text.splitlines()[0] if text.strip() else ''
+    if 'image_id' in first.split(','): values = pd.read_csv(path)['image_id'].tolist()
+    else: values = [l.split('#')[0].strip() for l in text.splitlines() if l.split('#')[0].strip()]
+    try: return [int(v) for v in values]
+    except ValueError as e: raise ValueError(f"{path}: not a list of integer image ids ({e})") from None
+
 def load_fold(cfg:TrainConfig)->FoldData:
-    "The labelled COCO file and the fold's training and validation ids (cut to `max_train` / `max_valid`), images checked."
+    "The labelled COCO file and the fold's training and validation ids (cut to `max_train` / `max_valid`, `exclude_ids` left out of training), images checked."
     coco_path = data_file(cfg.coco, cfg.data)
     coco = require_labels(load_coco(coco_path), 'training')
     train_ids, valid_ids = fold_of(coco, cfg.fold, cfg.k, cfg.split_seed, cfg.folds)
+    excluded = []
+    if cfg.exclude_ids:
+        excluded = read_ids(cfg.exclude_ids)
+        unknown = sorted(set(excluded) - set(coco.imgs))
+        if unknown: raise ValueError(f"{cfg.exclude_ids}: {len(unknown)} image id(s) not in {coco_path}: {unknown[:10]}")
+        drop = set(excluded); train_ids = [i for i in train_ids if i not in drop]   # validation keeps every image
     if cfg.max_train: train_ids = train_ids[:cfg.max_train]
     if cfg.max_valid: valid_ids = valid_ids[:cfg.max_valid]
     check_images(coco, train_ids + valid_ids)   # every image readable and of its size, before the first epoch (cached)
-    return FoldData(coco, coco_path, train_ids, valid_ids, list(train_ids), hashes={'coco_sha1': coco.sha1})
+    hashes = {'coco_sha1': coco.sha1, **({'excluded_ids': sorted(excluded)} if excluded else {})}
+    return FoldData(coco, coco_path, train_ids, valid_ids, list(train_ids), hashes=hashes)
 
 # %% ../nbs/14_train.ipynb #df288e6a
 def add_extra_train(fold:FoldData, cfg:TrainConfig)->FoldData:
