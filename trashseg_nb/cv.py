@@ -11,15 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .data import load_coco, coco_subset, MaskCache, require_labels
-from .metrics import iou_from_confusion
+import torch
+from .metrics import confusion_matrix, iou_from_confusion
 from .submission import SubmissionWriter, read_submission, check_submission, to_submission_size
 from .inference import predict_run
 from .ensemble import ensemble_probs, ensemble_submissions
 from .train import TrainConfig, train_run, config_parser
 
 # %% auto #0
-__all__ = ['SHARED', 'cv_folder', 'fold_config', 'fold_state', 'cv_train', 'oof_predict', 'image_confusions', 'bootstrap_iou',
-           'cv_estimate', 'plot_cv', 'fold_ensemble', 'cv_run', 'cv_parser', 'cv_cli']
+__all__ = ['cv_folder', 'fold_config', 'fold_state', 'shared_settings', 'cv_train', 'oof_predict', 'image_confusions',
+           'bootstrap_iou', 'cv_estimate', 'plot_cv', 'fold_ensemble', 'cv_run', 'cv_parser', 'cv_cli']
 
 # %% ../nbs/15_cv.ipynb #b678c839
 def cv_folder(cfg:TrainConfig)->Path:
@@ -36,7 +37,9 @@ def fold_state(run:Path)->str:
     if (run/'metrics.json').is_file() and (run/'model.pth').is_file(): return 'done'
     return 'started' if (run/'config.json').is_file() else 'new'
 
-SHARED = lambda cfg: {k: v for k, v in asdict(cfg).items() if k not in ('fold', 'out', 'run')}   # what every fold shares
+def shared_settings(cfg:TrainConfig)->dict:
+    "The settings every fold of a CV shares: all of `cfg` but fold, out and run."
+    return {k: v for k, v in asdict(cfg).items() if k not in ('fold', 'out', 'run')}
 
 # %% ../nbs/15_cv.ipynb #d0aa9580
 def cv_train(cfg:TrainConfig,          # the settings every fold shares
@@ -50,12 +53,12 @@ def cv_train(cfg:TrainConfig,          # the settings every fold shares
     cv = cv_folder(cfg); record = cv/'cv_config.json'
     if record.is_file() and not overwrite:
         before = json.loads(record.read_text())
-        changed = sorted(k for k in set(before) | set(SHARED(cfg)) if before.get(k) != SHARED(cfg).get(k))
+        changed = sorted(k for k in set(before) | set(shared_settings(cfg)) if before.get(k) != shared_settings(cfg).get(k))
         if changed: raise FileExistsError(f"{cv} holds a CV with other settings ({', '.join(changed)}); choose another --run or pass --overwrite")
-    atomic_write(record, lambda t: t.write_text(json.dumps(SHARED(cfg), indent=1, default=str)), overwrite=True)
+    atomic_write(record, lambda t: t.write_text(json.dumps(shared_settings(cfg), indent=1, default=str)), overwrite=True)
     runs = []
     for f in folds:
-        fc = fold_config(cfg, f); run, state = fc.run_dir, fold_state(fold_config(cfg, f).run_dir)
+        fc = fold_config(cfg, f); run = fc.run_dir; state = fold_state(run)
         if state == 'done' and not overwrite: print(f"fold {f}: finished, kept ({run})")
         else:
             print(f"== fold {f} of {cfg.k}: " + ('resuming' if state == 'started' and not overwrite else 'training'))
@@ -104,9 +107,8 @@ def image_confusions(sub:str|Path, # a submission CSV (e.g. oof.csv)
     ids, cms = [], []
     for name, pred in read_submission(sub):
         if name not in by_name: raise ValueError(f"{sub}: image {name} is not in {coco.source}")
-        truth = to_submission_size(cache.mask(by_name[name])).astype(np.int64).ravel()
-        keep = truth < N_CLASSES
-        cms.append(np.bincount(truth[keep] * N_CLASSES + pred.ravel()[keep], minlength=N_CLASSES ** 2).reshape(N_CLASSES, N_CLASSES))
+        truth = to_submission_size(cache.mask(by_name[name]))
+        cms.append(confusion_matrix(torch.from_numpy(pred), torch.from_numpy(truth)).numpy())   # 07_metrics' own, per image
         ids.append(by_name[name])
     return ids, np.stack(cms) if cms else np.zeros((0, N_CLASSES, N_CLASSES), np.int64)
 
@@ -217,7 +219,7 @@ def cv_run(cfg:TrainConfig,          # the settings every fold shares
     coco = load_coco(data_file(cfg.coco, cfg.data))
     fold_of_image = pd.read_csv(cv/'oof_probs'/'index.csv').set_index('image_id').fold.to_dict()
     est = cv_estimate(cv/'oof.csv', coco, fold_of_image, n_boot, cfg.seed)
-    atomic_write(cv/'cv.json', lambda t: t.write_text(json.dumps({**est, 'tta': tta, 'settings': SHARED(cfg)}, indent=1, default=str)), overwrite=True)
+    atomic_write(cv/'cv.json', lambda t: t.write_text(json.dumps({**est, 'tta': tta, 'settings': shared_settings(cfg)}, indent=1, default=str)), overwrite=True)
     fig = plot_cv(est, f"{cv.name}: {est['n_images']} out-of-fold images")
     import matplotlib.pyplot as plt
     atomic_write(cv/'cv.png', lambda t: fig.savefig(t, dpi=100, format='png'), overwrite=True); plt.close(fig)
