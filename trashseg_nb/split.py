@@ -158,11 +158,18 @@ def fold_of(coco,                         # index from `load_coco`
             split_seed:int=42,            # seed of the default split
             folds:str|Path|None=None,     # a folder written by `trashseg_split`; wins over `k` and `split_seed`
            )->tuple[list, list]:          # (training ids, validation ids)
-    "Training and validation image ids of `fold`: from fold files in `folds`, or the default split of `coco`."
+    "Training and validation image ids of `fold`: from fold files in `folds` (checked against `coco`), or the default split of `coco`."
     if folds is not None:
         ids = pd.read_csv(Path(folds)/'folds.csv')
         missing = set(ids.image_id) ^ set(coco.getImgIds())
         if missing: raise ValueError(f"{folds}/folds.csv does not match {coco.source}: {len(missing)} image ids differ, e.g. {sorted(missing)[:5]}")
+        renamed = [i for i, n in zip(ids.image_id, ids.file_name) if coco.imgs[i]['file_name'] != n]
+        if renamed: raise ValueError(f"{folds}/folds.csv does not match {coco.source}: {len(renamed)} image(s) have other file names, e.g. id {renamed[0]}")
+        made = json.loads((Path(folds)/'split.json').read_text()) if (Path(folds)/'split.json').is_file() else {}
+        same_file = coco.path is not None and made.get('source') and Path(made['source']).resolve() == Path(coco.path).resolve()
+        if same_file and made.get('source_sha1') != coco.sha1:
+            raise ValueError(f"{folds} was split from an earlier version of {coco.path} (SHA-1 {str(made.get('source_sha1'))[:10]}, now {coco.sha1[:10]}); "
+                             "split it again (trashseg_split --overwrite) so that folds and labels agree")
         return ids.image_id[ids.fold != fold].tolist(), ids.image_id[ids.fold == fold].tolist()
     with quiet_rare_classes(): return fold_ids(make_split(coco, k, split_seed), fold)
 
