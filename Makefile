@@ -12,7 +12,7 @@ export WANDB_MODE ?= offline
 export PYTHONHASHSEED := 0
 DEMO_EPOCHS ?= 3
 
-.PHONY: help install data demo test readme notebooks sync-check clean-cache
+.PHONY: help install data browser demo test readme notebooks sync-check clean-cache
 
 help:
 	@echo "make demo    run the main job on the default data (data/taco-recycle or \$$TRASHSEG_DATA)"
@@ -38,11 +38,20 @@ data:
 	else echo "data: no data found. Put the competition layout (train_all.json, test.json, image folders) in"; \
 	     echo "      data/taco-recycle, or set TRASHSEG_DATA=/path/to/data (see data/README.md)."; exit 1; fi
 
+# Chromium for the viewer's browser test (16_viz): Debian's package when apt-get is there and we are root,
+# since Playwright's own browser download is not reachable here; without one that test is skipped with a message.
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then echo "browser: $$(command -v chromium || command -v chromium-browser)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	then echo "browser: installed Debian's chromium"; \
+	else echo "browser: no Chromium (apt-get install chromium); the viewer's browser test will be skipped"; fi
+
 demo: install data
 	$(BIN)/trashseg_main --epochs $(DEMO_EPOCHS) --overwrite
 
 test: install
 	@$(MAKE) --no-print-directory data || echo "data: tests on real data will be skipped"
+	@$(MAKE) --no-print-directory browser
 	$(PY) .ci/render_readme.py --check
 	$(PY) .ci/notebooks.py check
 	$(BIN)/nbdev_test --do_print --timing
@@ -56,7 +65,7 @@ readme: install
 notebooks: install data
 	$(PY) .ci/notebooks.py run $(if $(ALL),--all,)
 	$(BIN)/nbdev_clean
-	$(PY) -c "from trashseg_nb.cli import write_help_file; write_help_file()"   # what --help prints, stored (19_cli)
+	$(PY) -c "from trashseg_nb.cli import write_help_file; write_help_file()"   # what --help prints, stored (20_cli)
 
 # notebooks and module in sync, notebooks clean (what GitHub's nbdev-ci checks too)
 sync-check: install
