@@ -567,5 +567,6 @@ d = { 'settings': { 'branch': 'main',
                                  'trashseg_nb.viz.stats_html': ('viz.html#stats_html', 'trashseg_nb/viz.py'),
                                  'trashseg_nb.viz.view_cli': ('viz.html#view_cli', 'trashseg_nb/viz.py'),
                                  'trashseg_nb.viz.view_index': ('viz.html#view_index', 'trashseg_nb/viz.py'),
+                                 'trashseg_nb.viz.view_kinds': ('viz.html#view_kinds', 'trashseg_nb/viz.py'),
                                  'trashseg_nb.viz.view_order': ('viz.html#view_order', 'trashseg_nb/viz.py'),
                                  'trashseg_nb.viz.write_view_report': ('viz.html#write_view_report', 'trashseg_nb/viz.py')}}}

@@ -153,8 +153,10 @@ def cv_estimate(sub:str|Path,         # oof.csv
     images_with = (cms.sum(2) > 0).sum(0)                # images whose truth holds each class
     common = images_with >= min_images                   # the classes common enough to estimate
     def common_miou(i): return float(np.nanmean(i[..., common], axis=-1)) if np.ndim(i) == 1 else np.nanmean(i[..., common], axis=-1)
-    per_fold = [{'fold': int(f), 'miou': iou_from_confusion(cms[folds == f].sum(0))[0], 'miou_common': common_miou(iou_from_confusion(cms[folds == f].sum(0))[1]),
-                 'images': int((folds == f).sum()), 'absent_classes': absent(f)} for f in sorted(set(folds))]
+    per_fold = []
+    for f in sorted(set(folds)):
+        fold_miou, fold_iou = iou_from_confusion(cms[folds == f].sum(0))
+        per_fold.append({'fold': int(f), 'miou': fold_miou, 'miou_common': common_miou(fold_iou), 'images': int((folds == f).sum()), 'absent_classes': absent(f)})
     lo, hi = np.nanpercentile(boot_iou, [2.5, 97.5], axis=0) if len(cms) else (np.full(N_CLASSES, np.nan),) * 2
     per_class = {c: {'iou': None if np.isnan(iou[k]) else float(iou[k]), 'ci_low': None if np.isnan(lo[k]) else float(lo[k]),
                      'ci_high': None if np.isnan(hi[k]) else float(hi[k]), 'images': int(images_with[k]), 'rare': bool(images_with[k] < min_images)}
@@ -212,7 +214,7 @@ def compare_cv(base:str|Path,    # CV folder of the reference (with oof.csv)
     "Pooled OOF mIoU of `other` minus `base` (all classes, and the common ones), with paired bootstrap intervals over images (the same resamples for both)."
     (ids_a, cms_a), (ids_b, cms_b) = image_confusions(Path(base)/'oof.csv', coco), image_confusions(Path(other)/'oof.csv', coco)
     if sorted(ids_a) != sorted(ids_b): raise ValueError(f"{base} and {other} predicted different images ({len(set(ids_a) ^ set(ids_b))} differ); compare CVs of one data set")
-    cms_b = cms_b[[ids_b.index(i) for i in ids_a]] if ids_a != ids_b else cms_b
+    position = {i: k for k, i in enumerate(ids_b)}; cms_b = cms_b[[position[i] for i in ids_a]]   # b in a's image order
     (ma, ia), (mb, ib) = iou_from_confusion(cms_a.sum(0)), iou_from_confusion(cms_b.sum(0))
     (boot_a, ci_a), (boot_b, ci_b) = bootstrap_iou(cms_a, n_boot, seed), bootstrap_iou(cms_b, n_boot, seed)   # same seed, same n: paired
     lo, hi = np.percentile(boot_b - boot_a, [2.5, 97.5])
@@ -260,9 +262,10 @@ def rank_label_noise(labels:np.ndarray,  # (N, H, W) class maps: the labels as g
     rows = []
     for k in range(len(labels)):
         flagged = issues[k]
-        pairs = pd.Series(list(zip(labels[k][flagged], probs[k].argmax(0)[flagged]))).value_counts() if flagged.any() else pd.Series(dtype=int)
+        pairs = np.bincount(labels[k][flagged] * N_CLASSES + probs[k][:, flagged].argmax(0), minlength=N_CLASSES**2)   # (label, prediction) counts
+        top = [j for j in np.argsort(-pairs, kind='stable')[:3] if pairs[j]]
         rows.append({'label_quality': float(scores[k]), 'issue_share': float(flagged.mean()),
-                     'classes': '; '.join(f"{CLASSES[g]}->{CLASSES[p]} {100 * n / flagged.size:.2g} %" for (g, p), n in pairs.head(3).items())})
+                     'classes': '; '.join(f"{CLASSES[j // N_CLASSES]}->{CLASSES[j % N_CLASSES]} {100 * pairs[j] / flagged.size:.2g} %" for j in top)})
     table = pd.DataFrame(rows)
     order = np.lexsort((-table.issue_share.to_numpy(), table.label_quality.to_numpy()))   # lowest quality first; ties: more flagged pixels
     return table.iloc[order].assign(rank=np.arange(1, len(order) + 1)), issues

@@ -18,8 +18,8 @@ from .submission import SUB_SIZE, SubmissionRows, read_submission, to_submission
 
 # %% auto #0
 __all__ = ['VIEW_ORDERS', 'VIEW_FILES', 'VIEW_TEMPLATE', 'photo_at', 'overlay', 'error_map', 'difference_map', 'image_stats',
-           'ViewSource', 'image_views', 'view_index', 'view_order', 'legend_handles', 'show_predictions', 'png_bytes',
-           'stats_html', 'legend_html', 'PredictionViewer', 'class_layer', 'write_view_report', 'view_cli',
+           'ViewSource', 'image_views', 'view_kinds', 'view_index', 'view_order', 'legend_handles', 'show_predictions',
+           'png_bytes', 'stats_html', 'legend_html', 'PredictionViewer', 'class_layer', 'write_view_report', 'view_cli',
            'find_chromium']
 
 # %% ../nbs/16_viz.ipynb #1ea3ad63
@@ -106,6 +106,10 @@ def image_views(src:ViewSource, # what to look at
     if other is not None: views.update(compare=overlay(photo, other, alpha), difference=difference_map(pred, other))
     return {'views': views, 'maps': {'prediction': pred, 'label': truth, 'compare': other}, **image_stats(pred, truth)}
 
+def view_kinds(src:ViewSource)->list[str]:
+    "The views `image_views` makes for `src`: photo and prediction, label and error with labels, compare and difference with a comparison."
+    return ['photo'] + ['label'] * src.labelled + ['prediction'] + ['error'] * src.labelled + ['compare', 'difference'] * (src.other is not None)
+
 # %% ../nbs/16_viz.ipynb #7a79a63c
 def view_index(src:ViewSource, # what to look at
                progress:bool=True,
@@ -152,8 +156,7 @@ def show_predictions(src:ViewSource,     # what to look at
     import matplotlib.pyplot as plt
     index = view_index(src, progress=False) if index is None else index
     picked = view_order(index, 'worst' if src.labelled else 'id').head(n)
-    kinds = [k for k in ('photo', 'label', 'prediction', 'error', 'compare', 'difference')
-             if k in ('photo', 'prediction') or (k in ('label', 'error') and src.labelled) or (k in ('compare', 'difference') and src.other is not None)]
+    kinds = view_kinds(src)
     height = 2.4 * len(picked) + 0.7
     fig, axes = plt.subplots(len(picked), len(kinds), figsize=(2.3 * len(kinds), height), squeeze=False,
                              gridspec_kw=dict(wspace=0.03, hspace=0.25, left=0.01, right=0.99, bottom=0.01, top=1 - 0.7 / height))
@@ -202,8 +205,7 @@ class PredictionViewer:
         self.prev, self.next = W.Button(description='previous'), W.Button(description='next')
         self.alpha = W.FloatSlider(value=0.5, min=0, max=1, step=0.05, description='opacity', continuous_update=False)
         self.where, self.stats = W.HTML(), W.HTML()
-        kinds = [k for k in ('photo', 'label', 'prediction', 'error', 'compare', 'difference') if k in image_views(src, src.names[0])['views']] if len(src.names) else []
-        self.panels = {k: W.Image(format='png', width=256, height=256) for k in kinds}
+        self.panels = {k: W.Image(format='png', width=256, height=256) for k in view_kinds(src)}
         note = '' if src.labelled else "<i>No labels: prediction-only view.</i> "
         self.widget = W.VBox([W.HBox([self.order, self.cls]), W.HBox([self.prev, self.next, self.jump, self.alpha]), self.where,
                               W.HBox([W.VBox([W.HTML(f'<b>{k}</b>'), p]) for k, p in self.panels.items()]),
