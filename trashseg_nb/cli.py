@@ -8,13 +8,15 @@ import contextlib, importlib, importlib.util, io, json, os, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['ENTRY_POINTS', 'HELP_WIDTH', 'help_file', 'command_function', 'help_texts', 'write_help_file', 'stored_help', 'main']
+__all__ = ['ENTRY_POINTS', 'DISTRIBUTED_COMMANDS', 'HELP_WIDTH', 'help_file', 'command_function', 'help_texts', 'write_help_file',
+           'stored_help', 'main']
 
 # %% ../nbs/20_cli.ipynb #6930bb25
 ENTRY_POINTS = {'data-summary': 'data:data_summary_cli', 'eda': 'eda:eda_cli', 'split': 'split:split_cli',
                 'copy-paste': 'copy_paste:copy_paste_cli', 'train': 'train:train_cli', 'predict': 'inference:predict_cli',
                 'score': 'submission:score_cli', 'export': 'deploy:export_cli', 'pseudo': 'pseudo_label:pseudo_cli',
                 'ensemble': 'ensemble:ensemble_cli', 'cv': 'cv:cv_cli', 'view': 'viz:view_cli', 'main': 'main:main_cli'}   # command -> module:function, imported only to run it
+DISTRIBUTED_COMMANDS = ('train', 'predict', 'pseudo')   # the commands that run on several launched processes (torchrun, accelerate launch)
 HELP_WIDTH = '100'   # COLUMNS used for the stored help texts (argparse wraps to the terminal's width)
 
 # %% ../nbs/20_cli.ipynb #6a0ce800
@@ -68,4 +70,10 @@ def main(argv:list|None=None, # the arguments (default: `sys.argv[1:]`)
     if '-h' in argv or '--help' in argv:
         text = stored_help(name)
         if text is not None: return print(text, end='')
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1 and name not in DISTRIBUTED_COMMANDS:
+        raise SystemExit(f"{prog}: runs in one process; launched on {os.environ['WORLD_SIZE']} (torchrun / accelerate launch), every one would write "
+                         f"the same files. Run it without the launcher; these commands run distributed: {', '.join(DISTRIBUTED_COMMANDS)}")
     command_function(name).main(argv)
+
+# %% ../nbs/20_cli.ipynb #45fba9e7
+if __name__ == '__main__' and '__file__' in globals(): main(prog='trashseg')   # python -m trashseg_nb.cli <command> ...; not when a notebook runs this cell

@@ -4,11 +4,12 @@
 
 # %% ../nbs/00_core.ipynb #be6a35e4
 from __future__ import annotations
-import contextlib, fnmatch, functools, os, platform, shutil, signal, tempfile, threading, warnings
+import contextlib, datetime, fnmatch, functools, os, platform, shutil, signal, tempfile, threading, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np
 import torch
+import torch.distributed as dist
 
 # fastai scripts a few functions with torch.jit when it is imported, which torch 2.14 reports as deprecated: nothing a
 # user of this toolkit can act on, so that one message (and only it) is not shown
@@ -20,11 +21,13 @@ os.environ.setdefault('WANDB_MODE', 'offline')           # W&B logs locally unle
 
 # %% auto #0
 __all__ = ['CLASSES', 'N_CLASSES', 'IGNORE_INDEX', 'PSEUDO_OFFSET', 'PALETTE', 'OVERLAY_PALETTE', 'DATA_ENV', 'OUTPUTS_ENV',
-           'DEFAULT_DATA', 'CACHE_ENV', 'DEVICE_ENV', 'PRECISIONS', 'class_id', 'colorize', 'project_root', 'data_root',
-           'data_file', 'run_file', 'outputs_root', 'cache_root', 'real_data_or_none', 'atomic_write', 'atomic_folder',
-           'dashed', 'cli_parser', 'error_line', 'run_command', 'script', 'interactive', 'with_progress',
-           'seed_everything', 'pick_device', 'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info',
-           'warn_if_slow', 'choose_precision']
+           'DEFAULT_DATA', 'CACHE_ENV', 'DEVICE_ENV', 'DIST_TIMEOUT_ENV', 'PRECISIONS', 'class_id', 'colorize',
+           'project_root', 'data_root', 'data_file', 'run_file', 'outputs_root', 'cache_root', 'real_data_or_none',
+           'atomic_write', 'atomic_folder', 'launched_world', 'is_main_process', 'rank_tag', 'collective_device',
+           'distributed_barrier', 'main_first', 'gather_to_main', 'sum_over_ranks', 'dashed', 'cli_parser',
+           'error_line', 'run_command', 'script', 'interactive', 'with_progress', 'seed_everything', 'pick_device',
+           'init_distributed', 'resolve_precision', 'precision_warning', 'cpu_model', 'hardware_info', 'warn_if_slow',
+           'choose_precision']
 
 # %% ../nbs/00_core.ipynb #cf9eaaab
 CLASSES = ('Background', 'General trash', 'Paper', 'Paper pack', 'Metal', 'Glass',
@@ -201,6 +204,54 @@ def atomic_folder(path:str|Path,       # the folder to (re)create
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
 
+# %% ../nbs/00_core.ipynb #a0d9ad30
+def launched_world()->tuple[int, int]: # (rank, world size)
+    "This process's rank and the number of processes: from the process group once there is one, else from the launcher's environment (`RANK`, `WORLD_SIZE`), else (0, 1)."
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
+    return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+
+def is_main_process()->bool:
+    "True in rank 0 (the process that writes files) and in a single process."
+    return launched_world()[0] == 0
+
+def rank_tag()->str:
+    "' [rank r of n on host]' in a distributed run, for messages and errors; '' in a single process."
+    rank, world = launched_world()
+    return f" [rank {rank} of {world} on {platform.node()}]" if world > 1 else ''
+
+# %% ../nbs/00_core.ipynb #edf319e5
+def _in_group()->bool: return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+def collective_device()->torch.device:
+    "The device tensors travel on between ranks: CUDA for NCCL, the CPU for gloo (and a mixed backend's 'cpu:gloo' half)."
+    backend = str(dist.get_backend())
+    return torch.device('cuda', torch.cuda.current_device()) if 'nccl' in backend and 'cpu:gloo' not in backend else torch.device('cpu')
+
+def distributed_barrier():
+    "Wait until every rank gets here (nothing in a single process)."
+    if _in_group(): dist.barrier()
+
+def main_first(f:Callable, *args, **kwargs):
+    "`f(*args, **kwargs)` in rank 0 first (it may fill caches), then in the other ranks; every rank returns its own result."
+    if is_main_process(): result = f(*args, **kwargs)
+    distributed_barrier()
+    if not is_main_process(): result = f(*args, **kwargs)
+    return result
+
+def gather_to_main(obj)->list|None:
+    "Every rank's `obj` (picklable), in rank order, on the main process; None on the others; `[obj]` in a single process."
+    if not _in_group(): return [obj]
+    out = [None] * dist.get_world_size() if dist.get_rank() == 0 else None
+    dist.gather_object(obj, out, dst=0)
+    return out
+
+def sum_over_ranks(t:torch.Tensor)->torch.Tensor:
+    "`t` summed over the ranks, on every rank (in place, and returned); `t` itself in a single process."
+    if not _in_group(): return t
+    x = t.to(collective_device()); dist.all_reduce(x)
+    if x is not t: t.copy_(x)
+    return t
+
 # %% ../nbs/00_core.ipynb #91c1e81d
 import argparse, re, sys
 from fastcore.script import call_parse, Param
@@ -252,10 +303,10 @@ def run_command(f:Callable,                     # the command's function, called
             f(**args)
     except KeyboardInterrupt as e:
         if debug: raise
-        print(f"{prog}: interrupted ({e or 'Ctrl-C'})", file=sys.stderr, flush=True); raise SystemExit(130) from None
+        print(f"{prog}{rank_tag()}: interrupted ({e or 'Ctrl-C'})", file=sys.stderr, flush=True); raise SystemExit(130) from None
     except Exception as e:
         if debug: raise
-        print(f"{prog}: error: {error_line(e)}\n(run with --debug for the traceback)", file=sys.stderr, flush=True)
+        print(f"{prog}{rank_tag()}: error: {error_line(e)}\n(run with --debug for the traceback)", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     finally:
         if main_thread: signal.signal(signal.SIGTERM, old)
@@ -303,15 +354,31 @@ DEVICE_ENV = 'TRASHSEG_DEVICE'
 
 def pick_device(device:str|torch.device|None=None, # e.g. 'cpu', 'cuda:1'; None picks the best available
                )->torch.device:
-    "`device` if given, else `$TRASHSEG_DEVICE`, else CUDA, then Apple MPS, then CPU."
+    "`device` if given, else `$TRASHSEG_DEVICE`, else CUDA (the GPU of `LOCAL_RANK` in a launched run), then Apple MPS, then CPU."
     device = device or os.environ.get(DEVICE_ENV)
     if device is not None:
         device = torch.device(device)
         if device.type == 'cuda' and not torch.cuda.is_available(): raise RuntimeError(f"{device} asked for, but CUDA is not available")
         return device
-    if torch.cuda.is_available(): return torch.device('cuda')
+    if torch.cuda.is_available():   # a launched process takes the GPU of its local rank
+        return torch.device('cuda', int(os.environ['LOCAL_RANK'])) if 'LOCAL_RANK' in os.environ else torch.device('cuda')
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
+
+# %% ../nbs/00_core.ipynb #65f216e7
+DIST_TIMEOUT_ENV = 'TRASHSEG_DIST_TIMEOUT'
+
+def init_distributed(timeout:float|None=None, # seconds a collective waits for the other ranks before it fails (default: $TRASHSEG_DIST_TIMEOUT, else 1800)
+                    )->dict:                  # world_size, rank, local_rank, backend
+    "Join the process group of a launched run (`torchrun`, `accelerate launch`, `notebook_launcher`) through Accelerate; nothing in a single process."
+    rank, world = launched_world()
+    if world > 1 and not dist.is_initialized():
+        from accelerate import PartialState
+        timeout = float(timeout or os.environ.get(DIST_TIMEOUT_ENV, 1800))
+        PartialState(cpu=pick_device().type == 'cpu', timeout=datetime.timedelta(seconds=timeout))
+        rank, world = launched_world()
+    return {'world_size': world, 'rank': rank, 'local_rank': int(os.environ.get('LOCAL_RANK', 0)),
+            'backend': str(dist.get_backend()) if _in_group() else None}
 
 # %% ../nbs/00_core.ipynb #eb9d57aa
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')

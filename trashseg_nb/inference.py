@@ -5,10 +5,10 @@
 # %% ../nbs/11_inference.ipynb #634bd346
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import contextlib, functools, time
+import contextlib, functools, itertools, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 import cv2
 from fastcore.script import Param
 import numpy as np
@@ -24,7 +24,8 @@ from .deploy import TorchProbs, OnnxSegModel
 
 # %% auto #0
 __all__ = ['TTA_VIEWS', 'ENGINES', 'nearest_pixels', 'bilinear_at', 'tta_views', 'as_engine', 'predict_probs', 'infer_batch_size',
-           'predict_coco', 'save_probs', 'load_probs', 'load_engine', 'predict_run', 'predict_cli']
+           'predict_coco', 'quantize_probs', 'save_probs', 'load_probs', 'sharded_predictions', 'load_engine',
+           'predict_run', 'predict_cli']
 
 # %% ../nbs/11_inference.ipynb #9d284821
 @functools.lru_cache(maxsize=64)
@@ -141,11 +142,16 @@ def predict_coco(model,                  # an engine or a `SegModel` (see `predi
                 for (i, _), pr in zip(group, probs): yield i, pr
 
 # %% ../nbs/11_inference.ipynb #93fecd4f
-def save_probs(probs:torch.Tensor, path:str|Path)->Path:
-    "Save (n_classes, H, W) probabilities as uint8 at 256x256 (area-resized, `round(255 p)`)."
+def quantize_probs(probs:torch.Tensor)->np.ndarray:
+    "(n_classes, H, W) probabilities as uint8 at 256x256 (area-resized, `round(255 p)`): what `save_probs` writes."
     p = probs[None].float()
     if p.shape[-2:] != (SUB_SIZE, SUB_SIZE): p = F.interpolate(p, size=(SUB_SIZE, SUB_SIZE), mode='area')
-    q = (p[0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    return (p[0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+
+def save_probs(probs:torch.Tensor|np.ndarray, # probabilities, or their `quantize_probs`
+               path:str|Path)->Path:
+    "Save (n_classes, H, W) probabilities as uint8 at 256x256 (area-resized, `round(255 p)`)."
+    q = probs if isinstance(probs, np.ndarray) and probs.dtype == np.uint8 else quantize_probs(probs)
     def write(t):
         with open(t, 'wb') as f: np.save(f, q)   # a file object: np.save would append '.npy' to a bare temporary name
     return atomic_write(Path(path).with_suffix('.npy'), write, overwrite=True)
@@ -154,6 +160,29 @@ def save_probs(probs:torch.Tensor, path:str|Path)->Path:
 def load_probs(path:str|Path)->np.ndarray:
     "Probabilities saved by `save_probs`, as float32 in 0..1, shape (n_classes, 256, 256)."
     return np.load(path).astype(np.float32) / 255
+
+# %% ../nbs/11_inference.ipynb #915b4aa8
+def sharded_predictions(model,                  # an engine or a `SegModel` (see `predict_probs`)
+                        coco,                   # COCO to predict (`load_coco`)
+                        result:Callable=lambda i, probs: probs, # (image id, probabilities) -> what the main process receives
+                        ids:list|None=None,     # image ids (default: all, in the file's order)
+                        bs:int|None=None,       # images per batch (default: `infer_batch_size` of the engine's device)
+                        precision:str='auto',   # for a `SegModel`, see `choose_precision`
+                        progress:bool=True,     # show progress (in the main process)
+                        **kwargs,               # size, tta, out_size: see `predict_coco`
+                       )->Iterator[tuple[int, object]]:
+    "(image id, `result(i, probs)`) of every image, in the order of `ids`, in the main process; each rank of a distributed run predicts every N-th batch, and the other ranks yield nothing."
+    rank, world = launched_world()
+    engine = as_engine(model, precision)
+    bs = bs or infer_batch_size(getattr(engine, 'device', torch.device('cpu')))
+    ids = list(ids if ids is not None else coco.getImgIds())
+    batches = [ids[k:k + bs] for k in range(0, len(ids), bs)]
+    preds = predict_coco(engine, coco, [i for b in batches[rank::world] for i in b], bs=bs, progress=False, **kwargs)
+    label = f'batches of {bs} images predicted' + (f' by {world} processes' if world > 1 else '')
+    for r in with_progress(range(0, len(batches), world), label, progress and rank == 0):
+        mine = batches[r + rank] if r + rank < len(batches) else []
+        gathered = gather_to_main([(i, result(i, p)) for i, p in itertools.islice(preds, len(mine))])
+        for part in gathered or []: yield from part
 
 # %% ../nbs/11_inference.ipynb #4f6a227e
 ENGINES = ('torch', 'onnx')
@@ -191,24 +220,29 @@ def predict_run(run:str|Path,            # run folder (with model.pth / model.on
                 device=None,             # torch engine: the device (default: `pick_device()`)
                 engine:str='torch',      # one of `ENGINES`
                )->Path:
-    "Predict every image of `coco` with a trained run and write a submission CSV (and probabilities)."
-    model = load_engine(run, engine, precision, device)
-    t0, n = time.time(), 0
-    rows = []
+    "Predict every image of `coco` with a trained run and write a submission CSV (and probabilities); launched on several processes, they share the images and the main process writes."
+    world = init_distributed()['world_size']
+    main = is_main_process()
+    model = load_engine(run, engine, precision, device, verbose=main)
+    t0, n, rows = time.time(), 0, []
     out_size = None if probs_dir is not None else SUB_SIZE   # saved probabilities are area-resized from full resolution
-    staging = atomic_folder(probs_dir, overwrite, own=['*.npy', 'index.csv']) if probs_dir is not None else contextlib.nullcontext()
-    with SubmissionWriter(out, overwrite) as w, staging as staged:   # the CSV and the probabilities: whole, or not at all
-        for i, probs in predict_coco(model, coco, size=size, tta=tta, bs=bs, out_size=out_size):
+    def result(i, probs):   # computed where the image was predicted: the class map, and the probabilities to save
+        r, c = nearest_pixels(*probs.shape[-2:]) if out_size is None else (slice(None), slice(None))
+        return probs[:, r][:, :, c].argmax(0).numpy().astype(np.uint8), (quantize_probs(probs) if probs_dir is not None else None)
+    writer = SubmissionWriter(out, overwrite) if main else contextlib.nullcontext()
+    staging = atomic_folder(probs_dir, overwrite, own=['*.npy', 'index.csv']) if probs_dir is not None and main else contextlib.nullcontext()
+    with writer as w, staging as staged:   # the CSV and the probabilities: whole, or not at all
+        for i, (class_map, q) in sharded_predictions(model, coco, result, size=size, tta=tta, bs=bs, out_size=out_size):
             name = coco.imgs[i]['file_name']
-            r, c = nearest_pixels(*probs.shape[-2:]) if out_size is None else (slice(None), slice(None))
-            w.write(name, probs[:, r][:, :, c].argmax(0).numpy().astype(np.uint8))
-            if staged is not None:
-                save_probs(probs, staged/f'{i}.npy'); rows.append((i, name, f'{i}.npy'))
+            w.write(name, class_map)
+            if staged is not None: save_probs(q, staged/f'{i}.npy'); rows.append((i, name, f'{i}.npy'))
             n += 1
         if staged is not None:
             atomic_write(staged/'index.csv', lambda t: pd.DataFrame(rows, columns=['image_id', 'file_name', 'probs']).to_csv(t, index=False), overwrite=True)
+    distributed_barrier()   # the file is in place before any rank returns
     dt = time.time() - t0
-    print(f"predicted {n} images in {dt:.0f} s ({n / max(dt, 1e-9):.1f} img/s, {model.name} engine, {model.precision}, TTA {tta or 'none'}); wrote {out}")
+    if main: print(f"predicted {n} images in {dt:.0f} s ({n / max(dt, 1e-9):.1f} img/s, {model.name} engine, {model.precision}, TTA {tta or 'none'}"
+                   f"{f', {world} processes' if world > 1 else ''}); wrote {out}")
     return Path(out)
 
 # %% ../nbs/11_inference.ipynb #1d9a4a3a
@@ -227,6 +261,6 @@ def predict_cli(run:str,                   # run folder (outputs/runs/<run>), or
                ):
     "Predict a COCO image set with a trained run and write a submission CSV."
     path = data_file(coco, data)
-    c = load_coco(path); check_images(c, progress=True)   # every image readable before the first prediction
+    c = load_coco(path); main_first(check_images, c, progress=is_main_process())   # every image readable before the first prediction
     predict_run(run, c, out, None if tta == 'none' else tta, probs, size, bs, precision, overwrite, engine=engine)
-    print(f"checked: {check_submission(out, c)} rows, one per image of {path.name}")
+    if is_main_process(): print(f"checked: {check_submission(out, c)} rows, one per image of {path.name}")

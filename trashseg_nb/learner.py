@@ -5,13 +5,14 @@
 # %% ../nbs/08_learner.ipynb #241fb573
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import json, random
+import contextlib, json, random
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.distributed as dist
 from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
@@ -20,25 +21,39 @@ from fastai.imports import noop   # what `Learner.no_logging` puts in place of t
 from fastai.callback.channelslast import ChannelsLast
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import params
+from fastai.distributed import DistributedTrainer, DistributedDL   # Accelerate under the hood
 from .model import create_model
 from .metrics import *
 
 # %% auto #0
-__all__ = ['LOSSES', 'SHOW_MASKS', 'MIoU', 'ClassIoU', 'seg_metrics', 'split_target', 'ce_loss', 'focal_loss', 'dice_loss',
-           'loss_parts', 'SegLoss', 'encoder_stage_groups', 'seg_splitter', 'layerwise_lrs', 'CPUAutocast',
+__all__ = ['LOSSES', 'SHOW_MASKS', 'real_in_batch', 'MIoU', 'ClassIoU', 'seg_metrics', 'split_target', 'ce_loss', 'focal_loss',
+           'dice_loss', 'loss_parts', 'SegLoss', 'encoder_stage_groups', 'seg_splitter', 'layerwise_lrs', 'CPUAutocast',
            'PlainTensors', 'random_state', 'set_random_state', 'SaveLastCallback', 'RestoreState', 'BestMIoUCallback',
-           'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress', 'precision_callbacks', 'seg_learner', 'confusion_on',
-           'plot_history']
+           'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress', 'precision_callbacks', 'seg_learner', 'GlooDistributedDL',
+           'SegDistributedTrainer', 'distributed_ctx', 'confusion_on', 'plot_history']
 
 # %% ../nbs/08_learner.ipynb #abfa49e9
+def real_in_batch(dl,    # the DataLoader the batch came from
+                  n:int, # items in the batch
+                 )->int:
+    "How many of the `n` items just drawn from `dl` are real: fastai's `DistributedDL` repeats the first items so that every rank gets as many batches; those repeats come last."
+    if not all(hasattr(dl, a) for a in ('n', 'n_padded', 'i', 'rank', 'world_size')): return n
+    start = dl.rank * dl.n_padded // dl.world_size + dl.i - n   # where the batch starts in the padded order
+    return max(0, min(n, dl.n - start))
+
 class MIoU(Metric):
-    "The competition's mIoU over the whole validation set (one confusion matrix)."
+    "The competition's mIoU over the whole validation set (one confusion matrix); in a distributed run summed over the ranks, each image once."
     def __init__(self, n_classes:int=N_CLASSES): self.n_classes, self.cm = n_classes, None
-    def reset(self): self.cm = torch.zeros(self.n_classes, self.n_classes, dtype=torch.long)
+    def reset(self): self.cm, self.summed = torch.zeros(self.n_classes, self.n_classes, dtype=torch.long), False
     def accumulate(self, learn):
-        self.cm += confusion_matrix(learn.pred.argmax(1).cpu(), learn.y.cpu(), self.n_classes)
+        k = real_in_batch(getattr(learn, 'dl', None), len(learn.y))
+        self.cm += confusion_matrix(learn.pred[:k].argmax(1).cpu(), learn.y[:k].cpu(), self.n_classes)
+    def total(self)->torch.Tensor:
+        "The confusion matrix of the whole validation set (summed over the ranks once, on first use)."
+        if not self.summed: sum_over_ranks(self.cm); self.summed = True
+        return self.cm
     @property
-    def value(self): return iou_from_confusion(self.cm.numpy())[0]
+    def value(self): return iou_from_confusion(self.total().numpy())[0]
     @property
     def name(self): return 'miou'
 
@@ -49,7 +64,7 @@ class ClassIoU(Metric):
     def reset(self): pass
     def accumulate(self, learn): pass
     @property
-    def value(self): return float(iou_from_confusion(self.source.cm.numpy())[1][self.k])
+    def value(self): return float(iou_from_confusion(self.source.total().numpy())[1][self.k])
     @property
     def name(self): return 'iou_' + CLASSES[self.k].replace(' ', '_')
 
@@ -197,14 +212,18 @@ class PlainTensors(Callback):
 def _with_generators(t)->list:   # an albumentations transform and all it contains: each may hold generators of its own
     return ([t] if getattr(t, 'py_random', None) is not None else []) + [g for c in getattr(t, 'transforms', []) for g in _with_generators(c)]
 
+def _train_dl(learn):   # the training DataLoader, also while fastai's DistributedDL wraps it for a distributed fit
+    dl = learn.dls.train
+    return dl.dl if isinstance(dl, DistributedDL) else dl
+
 def _augmentations(learn)->list:   # every albumentations transform among the training items' transforms, in a fixed order
-    return [g for t in getattr(learn.dls.train, 'after_item', []).fs for g in _with_generators(getattr(t, 'aug', None))]
+    return [g for t in getattr(_train_dl(learn), 'after_item', []).fs for g in _with_generators(getattr(t, 'aug', None))]
 
 def random_state(learn:Learner)->dict:
     "The state of every random generator training draws from, as plain JSON data."
     np_state = np.random.get_state()
     state = {'python': random.getstate(), 'numpy': [np_state[0], np_state[1].tolist(), *np_state[2:]],
-             'torch': torch.get_rng_state().tolist(), 'dataloader': learn.dls.train.rng.getstate(),
+             'torch': torch.get_rng_state().tolist(), 'dataloader': _train_dl(learn).rng.getstate(),
              'augmentations': [{'numpy': a.random_generator.bit_generator.state, 'python': a.py_random.getstate()} for a in _augmentations(learn)]}
     if torch.cuda.is_available(): state['cuda'] = [s.tolist() for s in torch.cuda.get_rng_state_all()]
     return state
@@ -217,7 +236,7 @@ def set_random_state(learn:Learner, state:dict):
     np.random.set_state((state['numpy'][0], np.array(state['numpy'][1], dtype=np.uint32), *state['numpy'][2:]))
     torch.set_rng_state(torch.tensor(state['torch'], dtype=torch.uint8))
     if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all([torch.tensor(s, dtype=torch.uint8) for s in state['cuda']])
-    learn.dls.train.rng.setstate(_py_state(state['dataloader']))
+    _train_dl(learn).rng.setstate(_py_state(state['dataloader']))
     augs = _augmentations(learn)
     if len(augs) != len(state['augmentations']): raise ValueError(f"saved random state has {len(state['augmentations'])} augmentation pipelines, this run {len(augs)}")
     for a, s in zip(augs, state['augmentations']):
@@ -225,23 +244,30 @@ def set_random_state(learn:Learner, state:dict):
 
 # %% ../nbs/08_learner.ipynb #e73095e6
 class SaveLastCallback(Callback):
-    "After every epoch: save weights and optimiser state as `last`; the epoch, random state and smoothed loss to `state.json`."
+    "After every epoch: save weights and optimiser state as `last`; the epoch, random state (of every rank) and smoothed loss to `state.json`, by the main process."
     order = 61  # after the trackers
     def after_epoch(self):
         if _skipped(self.learn): return
-        self.learn.save('last', with_opt=True)
+        self.learn.save('last', with_opt=True)          # fastai saves in the main process only
+        states = gather_to_main(random_state(self.learn))  # each rank draws its own augmentation
+        if states is None: return
         smooth = self.learn.recorder.smooth_loss      # fastai's running average of the training loss, reported as train_loss
-        state = {'epoch': self.epoch, 'random': random_state(self.learn), 'smooth_loss': {'val': float(smooth.val), 'count': smooth.count}}
+        state = {'epoch': self.epoch, 'random': states[0], 'smooth_loss': {'val': float(smooth.val), 'count': smooth.count}}
+        if len(states) > 1: state['random_by_rank'] = states
         atomic_write(Path(self.learn.path)/'state.json', lambda t: t.write_text(json.dumps(state)), overwrite=True)
 
 # %% ../nbs/08_learner.ipynb #c33f4b09
 class RestoreState(Callback):
-    "On a resumed run: put back the random state and smoothed loss saved after the last finished epoch, just before the next one trains."
+    "On a resumed run: put back the random state (this rank's) and smoothed loss saved after the last finished epoch, just before the next one trains."
     order = 0
     def __init__(self, state:dict, epoch:int): self.state, self.at = state, epoch   # from state.json; the first epoch to train
     def before_train(self):
         if self.epoch != self.at or self.state is None: return
-        if 'random' in self.state: set_random_state(self.learn, self.state['random'])
+        by_rank = self.state.get('random_by_rank')
+        rank, world = launched_world()
+        if by_rank is not None and len(by_rank) != world:
+            raise ValueError(f"the run was saved by {len(by_rank)} processes; resume it with {len(by_rank)}, not {world}")
+        if by_rank is not None or 'random' in self.state: set_random_state(self.learn, by_rank[rank] if by_rank else self.state['random'])
         if 'smooth_loss' in self.state:
             smooth = self.learn.recorder.smooth_loss
             smooth.val, smooth.count = torch.tensor(self.state['smooth_loss']['val']), self.state['smooth_loss']['count']
@@ -249,10 +275,11 @@ class RestoreState(Callback):
 
 # %% ../nbs/08_learner.ipynb #e67713c3
 class BestMIoUCallback(SaveModelCallback):
-    "fastai's `SaveModelCallback` on validation mIoU, ignoring epochs skipped by a resume."
+    "fastai's `SaveModelCallback` on validation mIoU, ignoring epochs skipped by a resume (its messages from the main process only)."
     def __init__(self, fname='best'): super().__init__(monitor='miou', fname=fname, reset_on_fit=False)
     def after_epoch(self):
-        if not _skipped(self.learn): super().after_epoch()
+        if _skipped(self.learn): return
+        with contextlib.redirect_stdout(None) if not is_main_process() else contextlib.nullcontext(): super().after_epoch()
 
 # %% ../nbs/08_learner.ipynb #b5eb75c0
 class EarlyStopOnLoss(EarlyStoppingCallback):
@@ -326,6 +353,39 @@ def seg_learner(dls,                            # DataLoaders from `seg_dataload
                     splitter=lambda m: seg_splitter(m, stages), path=path, cbs=extra + list(cbs or []))
     if not interactive(): learn.remove_cb(ProgressCallback).add_cb(PlainProgress())   # logs and files: plain lines, no bars
     return learn
+
+# %% ../nbs/08_learner.ipynb #1b71a82b
+class GlooDistributedDL(DistributedDL):
+    "fastai's `DistributedDL` (each rank takes its share of every epoch, in rank 0's shuffle), with the shuffle sent on the backend's device: it runs between CPU processes (gloo) as well as GPUs (NCCL)."
+    def _broadcast(self, t, rank):
+        t = torch.tensor(t, dtype=torch.long, device=collective_device())
+        dist.broadcast(t, rank)
+        return t.cpu().tolist()
+
+# %% ../nbs/08_learner.ipynb #30c30de7
+class SegDistributedTrainer(DistributedTrainer):
+    "fastai's `DistributedTrainer` (Accelerate, DDP) on CPU or GPU processes (gloo or NCCL); SyncBatchNorm only where it runs."
+    def __init__(self, sync_bn:bool=False, # convert BatchNorm to SyncBatchNorm (GPUs only)
+                 device=None):             # the training device (default: `pick_device()`)
+        device = pick_device(device)
+        if sync_bn and device.type != 'cuda': raise ValueError(f"sync_bn: SyncBatchNorm runs on CUDA GPUs only (torch has no {device.type} kernel for it); train without --sync-bn")
+        super().__init__(sync_bn=sync_bn, cpu=device.type == 'cpu')
+    def _wrap_dl(self, dl): return dl if isinstance(dl, DistributedDL) else GlooDistributedDL(dl, device=self.learn.model.device)
+
+# %% ../nbs/08_learner.ipynb #8c7951d5
+@contextlib.contextmanager
+def distributed_ctx(learn:Learner,
+                    sync_bn:bool=False, # SyncBatchNorm across the ranks (GPUs only)
+                   ):
+    "fastai's `learn.distrib_ctx()` for this Learner: data-parallel over the launched processes, on CPUs or GPUs; nothing changes in a single process."
+    if init_distributed()['world_size'] == 1: yield learn; return
+    cb, bar = SegDistributedTrainer(sync_bn), not is_main_process() and any(isinstance(c, ProgressCallback) for c in learn.cbs)
+    learn.add_cb(cb)
+    if bar: learn.remove_cb(ProgressCallback)   # progress bars of the main process only
+    try: yield learn
+    finally:
+        learn.remove_cb(cb)
+        if bar: learn.add_cb(ProgressCallback())
 
 # %% ../nbs/08_learner.ipynb #e01473c4
 from matplotlib.colors import ListedColormap

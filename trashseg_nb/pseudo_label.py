@@ -5,7 +5,7 @@
 # %% ../nbs/12_pseudo_label.ipynb #ff4c6451
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import json, os
+import contextlib, json, os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -16,7 +16,7 @@ from PIL import Image
 from fastai.callback.core import Callback
 from fastai.data.core import TfmdDL
 from .data import *
-from .inference import predict_coco, load_engine
+from .inference import predict_coco, sharded_predictions, load_engine
 
 # %% auto #0
 __all__ = ['PSEUDO_ID_START', 'PSEUDO_FILES', 'PSEUDO_STRATEGIES', 'pseudo_label_map', 'check_thresholds', 'make_pseudo_labels',
@@ -57,25 +57,30 @@ def make_pseudo_labels(run:str|Path,           # trained run folder (or model.pt
     "Write confident pseudo-labels (PNG masks, `pseudo.json`, `summary.csv`, `config.json`) for the images of `coco`."
     out, run = Path(out), Path(run)
     check_thresholds(threshold, class_thresholds)
-    with atomic_folder(out, overwrite, own=PSEUDO_FILES) as staged:   # the whole folder or nothing: a failure keeps the earlier one
-        model = load_engine(run, 'torch', precision)   # says once which precision runs where
+    world, main = init_distributed()['world_size'], is_main_process()   # launched on several processes: they share the images
+    model = load_engine(run, 'torch', precision, verbose=main)   # says once which precision runs where
+    with (atomic_folder(out, overwrite, own=PSEUDO_FILES) if main else contextlib.nullcontext()) as staged:   # the whole folder or nothing
         cfg = _write_pseudo_labels(model, run, coco, staged, out, threshold, class_thresholds, tta, size, bs)
-    print(f"pseudo-labels of {cfg['images']} images in {out}: {100 * cfg['ignored_share']:.1f} % of pixels below the threshold (ignored)")
+    distributed_barrier()   # the folder is in place before any rank returns
+    if main: print(f"pseudo-labels of {cfg['images']} images in {out}: {100 * cfg['ignored_share']:.1f} % of pixels below the threshold (ignored)"
+                   f"{f' ({world} processes)' if world > 1 else ''}")
     return out
 
 def _write_pseudo_labels(model, run:Path, coco, out:Path, final:Path, threshold, class_thresholds, tta, size, bs)->dict:
     images, kept, predicted, total = [], np.zeros(N_CLASSES, np.int64), np.zeros(N_CLASSES, np.int64), 0
-    for i, probs in predict_coco(model, coco, size=size, tta=tta, bs=bs):
-        label = pseudo_label_map(probs, threshold, class_thresholds)
+    def result(i, probs):   # computed where the image was predicted: the pseudo-label and the predicted class counts
+        return pseudo_label_map(probs, threshold, class_thresholds), np.bincount(probs.argmax(0).numpy().ravel(), minlength=N_CLASSES)[:N_CLASSES]
+    for i, (label, counts) in sharded_predictions(model, coco, result, size=size, tta=tta, bs=bs):
         new_id = PSEUDO_ID_START + int(i)
         name = f'masks/{new_id}.png'
         atomic_write(out/name, lambda t: Image.fromarray(label).save(t, format='PNG'), overwrite=True)
         kept += np.bincount(label[label != IGNORE_INDEX], minlength=N_CLASSES)[:N_CLASSES]
-        predicted += np.bincount(probs.argmax(0).numpy().ravel(), minlength=N_CLASSES)[:N_CLASSES]
+        predicted += counts
         total += label.size
         im = coco.imgs[i]
         images.append({'id': new_id, 'file_name': im['file_name'], 'height': im['height'], 'width': im['width'],
                        'source_image_id': int(i), 'mask': name})
+    if out is None: return None   # a rank other than the main one: it predicted, the main process writes
     image_root = os.path.relpath(Path(coco.img_dir).resolve(), final.resolve())
     index = {'info': {'description': f'pseudo-labels of {coco.source} by {run}'}, 'image_root': image_root,
              'images': images, 'annotations': [], 'categories': coco.dataset['categories']}
@@ -203,6 +208,6 @@ def pseudo_cli(run:str,                     # trained run folder (outputs/runs/<
     "Write confident pseudo-labels of unlabelled images from a trained run."
     path = data_file(coco, data)
     out = Path(out) if out else outputs_root()/'pseudo'/Path(run).name
-    c = load_coco(path); check_images(c, progress=True)
+    c = load_coco(path); main_first(check_images, c, progress=is_main_process())
     make_pseudo_labels(run, c, out, threshold, parse_class_thresholds(class_thresholds),
                        None if tta == 'none' else tta, overwrite=overwrite)

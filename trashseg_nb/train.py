@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import albumentations as A
-from fastai.learner import Learner
+from fastai.learner import Learner, load_model as load_weights   # fastai's: no barrier between processes
 import timm
 from .data import load_coco, MaskCache, seg_dataloaders, encoder_stats, check_images, require_labels
 from .split import fold_of
@@ -27,7 +27,7 @@ __all__ = ['TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'con
            'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData', 'read_ids',
            'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
            'fold_dataloaders', 'library_versions', 'run_record', 'write_run_config', 'build_learner', 'run_callbacks',
-           'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'train_run']
+           'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes', 'train_run']
 
 # %% ../nbs/14_train.ipynb #67260956
 @dataclass
@@ -44,7 +44,7 @@ class TrainConfig:
     pretrained:str|bool='efficientnet-lite' # 'timm' (hub, needs internet), 'none', 'efficientnet-lite' or a checkpoint path
     size:int=256                         # training image side, a multiple of 32
     epochs:int=10                        # epochs
-    bs:int=8                             # batch size
+    bs:int=8                             # images per optimiser step, over all processes of a distributed run (each of N takes bs/N)
     lr_enc:float=1e-4                    # encoder (backbone) learning rate
     lr_dec:float=1e-3                    # decoder learning rate
     layer_decay:float|None=None          # layer-wise decay across encoder stages, e.g. 0.9
@@ -56,6 +56,7 @@ class TrainConfig:
     precision:str='auto'                 # auto (from the hardware: bf16 where it is native, else fp32 on CPU), fp32, bf16, fp16
     channels_last:bool=True              # model and batches in channels_last memory format
     num_workers:int=0                    # data loader processes
+    sync_bn:bool=False                   # SyncBatchNorm across the processes of a distributed run (GPUs only)
     max_train:int|None=None              # use only the first N training images (smoke runs)
     max_valid:int|None=None              # use only the first N validation images (smoke runs)
     exclude_ids:str|None=None            # file of image ids left out of training (never of validation): one per line, or a CSV with image_id
@@ -327,9 +328,10 @@ def fold_data(cfg:TrainConfig)->FoldData:
 def fold_dataloaders(fold:FoldData, cfg:TrainConfig,
                      pseudo:bool=True, # include the pseudo-labelled images (when there are any)
                     ):
-    "fastai DataLoaders of the fold: training images (with the pseudo-labelled ones unless `pseudo=False`) and validation images."
-    args = dict(bs=cfg.bs, num_workers=cfg.num_workers, size=cfg.size, train_aug=fold.train_aug, encoder=cfg.encoder,
-                channels_last=cfg.channels_last, seed=cfg.seed, masks=fold.masks)
+    "fastai DataLoaders of the fold: training images (with the pseudo-labelled ones unless `pseudo=False`) and validation images; in a distributed run this rank's share of the batch, and an augmentation seed of its own."
+    rank, world = launched_world()
+    args = dict(bs=cfg.bs // world, num_workers=cfg.num_workers, size=cfg.size, train_aug=fold.train_aug, encoder=cfg.encoder,
+                channels_last=cfg.channels_last, seed=cfg.seed + rank, masks=fold.masks)
     if not (pseudo and fold.pseudo_ids): return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args)
     return seg_dataloaders(fold.coco, fold.train_ids + fold.pseudo_ids, fold.valid_ids, **args, **fold.dl_extra)
 
@@ -341,12 +343,18 @@ def library_versions()->dict:
             'timm': timm.__version__, 'albumentations': A.__version__}
 
 # %% ../nbs/14_train.ipynb #e50f1ac4
-def run_record(cfg:TrainConfig, fold:FoldData, dls, hardware:dict)->dict:
-    "What config.json records beside the settings: run name, input hashes, sizes, fold ids, normalisation, versions, machine."
+def run_record(cfg:TrainConfig, fold:FoldData, dls, hardware:dict,
+               procs:dict|None=None, # `init_distributed()`: world size, backend
+              )->dict:
+    "What config.json records beside the settings: run name, input hashes, sizes, fold ids, normalisation, processes and batch semantics, versions, machine."
     mean, std = encoder_stats(cfg.encoder)
     pseudo = {'n_pseudo': len(fold.pseudo_ids), 'n_pseudo_per_epoch': dls.train.n - len(fold.train_ids)} if fold.pseudo_ids else {}
+    procs = procs or {'world_size': 1, 'backend': None}
+    world = {'world_size': procs['world_size'], 'backend': procs['backend'], 'bs_per_process': cfg.bs // procs['world_size'],
+             'batch_semantics': 'bs is the global batch: each of world_size processes takes bs/world_size images per step, '
+                                'gradients are averaged over the processes, and the learning rates apply to that global batch unscaled'}
     return {'run': cfg.run_name, 'coco_path': str(fold.coco_path), **fold.hashes, 'n_train': len(fold.train_ids),
-            'n_valid': len(fold.valid_ids), **pseudo, 'mean': mean, 'std': std, 'versions': library_versions(), 'hardware': hardware,
+            'n_valid': len(fold.valid_ids), **pseudo, 'mean': mean, 'std': std, **world, 'versions': library_versions(), 'hardware': hardware,
             'train_ids': fold.train_ids, 'valid_ids': fold.valid_ids}
 
 # %% ../nbs/14_train.ipynb #fdd1b87a
@@ -366,16 +374,17 @@ def build_learner(cfg:TrainConfig, dls, out:Path, precision:str)->Learner:
 
 # %% ../nbs/14_train.ipynb #2943d798
 def run_callbacks(cfg:TrainConfig, learn:Learner, out:Path, resume:bool=False)->tuple[list, int]: # (callbacks, first epoch)
-    "Step 3, callbacks: best-mIoU checkpoint, early stopping, CSV history, last-epoch save; a resumed run's state restored."
+    "Step 3, callbacks: best-mIoU checkpoint, early stopping, CSV history (main process), last-epoch save; a resumed run's state restored."
     best = BestMIoUCallback('best')
-    cbs = [best, EarlyStopOnLoss(cfg.patience), HistoryCSV(fname='history.csv', append=resume), SaveLastCallback()]
+    cbs = [best, EarlyStopOnLoss(cfg.patience), SaveLastCallback()]
+    if is_main_process(): cbs.insert(2, HistoryCSV(fname='history.csv', append=resume))   # one writer of the history
     if not (resume and (out/'state.json').exists()): return cbs, 0
     state = json.loads((out/'state.json').read_text())
     start = state['epoch'] + 1
     learn.load('last', with_opt=True)
     cbs.append(RestoreState(state, start))   # the next epoch draws what it would have drawn, and reports the same loss
     best.best = float(pd.read_csv(out/'history.csv').miou.max())
-    print(f"resuming {cfg.run_name} at epoch {start} (best mIoU so far {best.best:.4f})")
+    if is_main_process(): print(f"resuming {cfg.run_name} at epoch {start} (best mIoU so far {best.best:.4f})")
     return cbs, start
 
 # %% ../nbs/14_train.ipynb #18cde76b
@@ -402,7 +411,7 @@ def fit(learn:Learner, cfg:TrainConfig, cbs:list, start:int=0):
     if start >= cfg.epochs: return
     t0 = time.time()
     learn.fit_one_cycle(cfg.epochs, lr_max=lrs, cbs=cbs, start_epoch=start)
-    print(f"trained {cfg.epochs - start} epoch(s) in {time.time() - t0:.0f} s")
+    if is_main_process(): print(f"trained {cfg.epochs - start} epoch(s) in {time.time() - t0:.0f} s")
 
 # %% ../nbs/14_train.ipynb #58ee5321
 def save_figure(fig, path:Path):
@@ -415,7 +424,7 @@ def write_report(learn:Learner, dls, out:Path, cfg:TrainConfig)->dict:
     "Step 5, report: the best weights as model.pth, per-class IoU, metrics.json, the confusion matrix and the figures."
     # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
     import matplotlib.pyplot as plt
-    learn.load('best', with_opt=False)
+    load_weights(out/learn.model_dir/'best.pth', learn.model, None, with_opt=False, device=dls.device)   # main process only: no barrier
     mean, std = encoder_stats(cfg.encoder)
     save_model(learn.model, out/'model.pth', size=cfg.size, mean=mean, std=std, run=cfg.run_name)
     hist = pd.read_csv(out/'history.csv')
@@ -435,6 +444,21 @@ def write_report(learn:Learner, dls, out:Path, cfg:TrainConfig)->dict:
     print(f"{cfg.run_name}: validation mIoU {miou:.4f} (best epoch {best_epoch}); wrote {out}")
     return metrics
 
+# %% ../nbs/14_train.ipynb #3279e221
+def check_processes(cfg:TrainConfig, procs:dict, n_valid:int, resume:bool=False):
+    "Refuse a launch the run cannot use: a batch or validation fold smaller than the number of processes, a batch they cannot share evenly, a resume on another number of processes."
+    world, p = procs['world_size'], []
+    if world == 1: return
+    if cfg.sync_bn and pick_device().type != 'cuda': p.append("sync_bn: SyncBatchNorm runs on CUDA GPUs only (torch has no CPU kernel for it); train without --sync-bn")
+    if cfg.bs < world: p.append(f"bs {cfg.bs} is smaller than the {world} processes: each process needs at least one image per step (bs is the global batch)")
+    elif cfg.bs % world: p.append(f"bs {cfg.bs} cannot be shared evenly by {world} processes: use a multiple of {world}")
+    if n_valid < world: p.append(f"{n_valid} validation image(s) for {world} processes: every process needs at least one; launch at most {n_valid}")
+    prior = cfg.run_dir/'config.json'
+    if resume and prior.is_file():
+        before = json.loads(prior.read_text()).get('world_size', 1)
+        if before != world: p.append(f"{cfg.run_dir} was trained by {before} process(es); resume it with {before}, not {world} (each saved its own random state)")
+    if p: raise ValueError("cannot run on these processes:\n  " + '\n  '.join(p))
+
 # %% ../nbs/14_train.ipynb #d2dc262d
 def train_run(cfg:TrainConfig|None=None, # the settings (default: `TrainConfig()`)
               resume:bool=False,         # continue the run in its folder from its last finished epoch
@@ -442,26 +466,33 @@ def train_run(cfg:TrainConfig|None=None, # the settings (default: `TrainConfig()
               extra_cbs:list|None=None,  # more fastai callbacks for the fit
               **settings,                # `TrainConfig` fields that override `cfg` (None: keep)
              )->Path:                    # the run folder
-    "Train one fold end to end and write the run folder: everything checked first, then data, model and loss, callbacks, fit, report."
+    "Train one fold end to end and write the run folder: everything checked first, then data, model and loss, callbacks, fit, report. Launched on several processes, it trains data-parallel and the main process writes."
     cfg = (cfg or TrainConfig()).updated(**settings)   # the settings are checked here ...
-    check_run_folder(cfg, resume, overwrite)           # ... the run folder here ...
-    seed_everything(cfg.seed)
-    precision, hardware = choose_precision(cfg.precision)   # says once what runs where, and why
-    fold = fold_data(cfg)                              # ... and the data and images here, before anything is written
+    procs = init_distributed()                         # joins a launched run (torchrun, accelerate launch, notebook_launcher)
+    main = procs['rank'] == 0
+    check_run_folder(cfg, resume, overwrite)           # ... the run folder here (every rank, before anything is written) ...
+    seed_everything(cfg.seed)                          # the same model initialisation on every rank
+    precision, hardware = choose_precision(cfg.precision, verbose=main)   # says once what runs where, and why
+    fold = main_first(fold_data, cfg)                  # ... and the data and images here (rank 0 first: it fills the caches)
+    check_processes(cfg, procs, len(fold.valid_ids), resume)
     dls = fold_dataloaders(fold, cfg)
-    out, aside = prepare_run_folder(cfg, resume, overwrite)
+    distributed_barrier()                              # every rank has its data before the main one writes
+    out, aside = prepare_run_folder(cfg, resume, overwrite) if main else (cfg.run_dir, None)
+    distributed_barrier()
     try:
-        record = run_record(cfg, fold, dls, hardware)
-        write_run_config(out, cfg, record, resume)
+        record = run_record(cfg, fold, dls, hardware, procs)
+        if main: write_run_config(out, cfg, record, resume)
         learn = build_learner(cfg, dls, out, precision)
         cbs, start = run_callbacks(cfg, learn, out, resume)
-        cbs += wandb_callbacks(cfg, record, out, resume)
+        if main: cbs += wandb_callbacks(cfg, record, out, resume)
         if cfg.init and start == 0: init_weights(learn, cfg.init)
         for make in fold.callbacks: cbs += make(fold, cfg)
-        fit(learn, cfg, cbs + list(extra_cbs or []), start)
-        if cfg.wandb: import wandb; wandb.finish()
-        write_report(learn, dls, out, cfg)
+        with distributed_ctx(learn, cfg.sync_bn): fit(learn, cfg, cbs + list(extra_cbs or []), start)
+        if cfg.wandb and main: import wandb; wandb.finish()
+        if main: write_report(learn, dls, out, cfg)
     except BaseException:                              # Ctrl-C and SIGTERM too: the folder is left resumable or as it was
-        settle_run_folder(out, aside, resume, failed=True); raise
-    settle_run_folder(out, aside, resume, failed=False)
+        if main: settle_run_folder(out, aside, resume, failed=True)
+        raise
+    if main: settle_run_folder(out, aside, resume, failed=False)
+    distributed_barrier()                              # the run folder is complete before any rank returns
     return out
