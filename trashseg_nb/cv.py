@@ -418,7 +418,7 @@ def _cv_command(run_folds=None, tta='flip', test='test.json', hard_vote=False, n
     if 'fold' in given: raise ValueError("trashseg_cv trains every fold: choose some with --run-folds 0,2 (--fold is trashseg_train's)")
     try: folds = [int(f) for f in str(run_folds).split(',')] if run_folds else None
     except ValueError: raise ValueError(f"--run-folds {run_folds!r} is not a comma-separated list of fold numbers") from None
-    cv_run(TrainConfig(**given), folds, None if tta == 'none' else tta, None if test == 'none' else test, hard_vote, n_boot, noise_share or None, overwrite)
+    cv_run(TrainConfig.from_recipe(**given), folds, None if tta == 'none' else tta, None if test == 'none' else test, hard_vote, n_boot, noise_share or None, overwrite)
 
 def cv_cli(argv:list|None=None): # command-line arguments (default: `sys.argv[1:]`)
     "Cross-validate one training config (`trashseg_cv`): every fold, OOF predictions, pooled estimate with interval, fold ensemble."

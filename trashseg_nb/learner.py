@@ -22,15 +22,16 @@ from fastai.callback.channelslast import ChannelsLast
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import params
 from fastai.distributed import DistributedTrainer, DistributedDL   # Accelerate under the hood
+from segmentation_models_pytorch.losses import LovaszLoss
 from .model import create_model
 from .metrics import *
 
 # %% auto #0
 __all__ = ['LOSSES', 'SHOW_MASKS', 'real_in_batch', 'MIoU', 'ClassIoU', 'seg_metrics', 'split_target', 'ce_loss', 'focal_loss',
-           'dice_loss', 'loss_parts', 'SegLoss', 'encoder_stage_groups', 'seg_splitter', 'layerwise_lrs', 'CPUAutocast',
-           'PlainTensors', 'random_state', 'set_random_state', 'SaveLastCallback', 'RestoreState', 'BestMIoUCallback',
-           'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress', 'precision_callbacks', 'seg_learner', 'GlooDistributedDL',
-           'SegDistributedTrainer', 'distributed_ctx', 'confusion_on', 'plot_history']
+           'dice_loss', 'lovasz_loss', 'loss_parts', 'SegLoss', 'encoder_stage_groups', 'seg_splitter', 'layerwise_lrs',
+           'CPUAutocast', 'PlainTensors', 'random_state', 'set_random_state', 'SaveLastCallback', 'RestoreState',
+           'BestMIoUCallback', 'EarlyStopOnLoss', 'HistoryCSV', 'PlainProgress', 'precision_callbacks', 'seg_learner',
+           'GlooDistributedDL', 'SegDistributedTrainer', 'distributed_ctx', 'confusion_on', 'plot_history']
 
 # %% ../nbs/08_learner.ipynb #abfa49e9
 def real_in_batch(dl,    # the DataLoader the batch came from
@@ -115,8 +116,14 @@ def dice_loss(opts, logits, target):
     inter, union = (probs * onehot).sum(dims), probs.sum(dims) + onehot.sum(dims)
     return (1 - (2 * inter + opts.smooth) / (union + opts.smooth)).mean()
 
+# %% ../nbs/08_learner.ipynb #a917cf86
+def lovasz_loss(opts, logits, target):
+    "Lovász-softmax (Berman et al. 2018; segmentation_models_pytorch's): a convex surrogate of 1 - IoU per class, averaged over the classes present in the batch; ignored pixels count nowhere, pseudo pixels as their class."
+    t, _, valid = split_target(target, opts.pseudo_weight, opts.ignore_index)
+    return LovaszLoss('multiclass', ignore_index=IGNORE_INDEX, from_logits=True)(logits, t.masked_fill(~valid, IGNORE_INDEX))
+
 # %% ../nbs/08_learner.ipynb #6c106802
-LOSSES = {'ce': ce_loss, 'dice': dice_loss, 'focal': focal_loss}
+LOSSES = {'ce': ce_loss, 'dice': dice_loss, 'focal': focal_loss, 'lovasz': lovasz_loss}
 
 def loss_parts(kind:str, # a registered loss, or several joined by '+', e.g. 'ce+dice'
               )->list[str]:

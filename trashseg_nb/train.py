@@ -23,16 +23,24 @@ from .learner import *
 from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_STRATEGIES
 
 # %% auto #0
-__all__ = ['TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser', 'train_parser', 'train_cli',
-           'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData', 'read_ids',
-           'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
+__all__ = ['RECIPES', 'TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser', 'train_parser',
+           'train_cli', 'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData',
+           'read_ids', 'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
            'fold_dataloaders', 'library_versions', 'run_record', 'write_run_config', 'build_learner', 'run_callbacks',
            'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes', 'train_run']
+
+# %% ../nbs/14_train.ipynb #a2f151f4
+RECIPES = {
+    'default': {},
+    'gpu-large': dict(encoder='convnext_base.fb_in22k_ft_in1k', decoder='upernet', pretrained='timm', size=512, bs=8, epochs=40,
+                      lr_enc=6e-6, lr_dec=6e-5, layer_decay=0.9, precision='auto', patience=5, num_workers=4),
+}   # name -> settings that differ from TrainConfig's defaults
 
 # %% ../nbs/14_train.ipynb #67260956
 @dataclass
 class TrainConfig:
     "Every setting of a training run, with its default and type; checked when built, saved as the run's config.json."
+    recipe:str|None=None                 # named preset the settings start from (RECIPES: default, gpu-large); options given explicitly win
     data:str|None=None                   # data root (default: $TRASHSEG_DATA, then data/taco-recycle)
     coco:str='train_all.json'            # labelled COCO file (path, or name in the data root)
     fold:int=0                           # validation fold
@@ -78,6 +86,14 @@ class TrainConfig:
         if isinstance(self.class_weights, str): self.class_weights = _numbers(self.class_weights, 'class_weights')
         problems = config_problems(self)
         if problems: raise ValueError("invalid training settings:\n  " + '\n  '.join(problems))
+
+    @classmethod
+    def from_recipe(cls, recipe:str|None=None, # a name of `RECIPES` (None: the defaults)
+                    **settings,                # fields given explicitly: they win over the recipe (None values are ignored)
+                   )->TrainConfig:
+        "The settings of a named recipe, with the explicitly given ones on top, checked like any config."
+        if recipe is not None and recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose {', '.join(RECIPES)}")
+        return cls(**{**RECIPES.get(recipe, {}), **{k: v for k, v in settings.items() if v is not None}, 'recipe': recipe})
 
     @property
     def run_name(self)->str: return self.run or f"{self.encoder}-{self.decoder}-{self.size}px-fold{self.fold}-seed{self.seed}"
@@ -153,7 +169,7 @@ def field_docs(cls)->dict[str, str]:
     return docs
 
 # %% ../nbs/14_train.ipynb #2ace3fe9
-TRAIN_CHOICES = {'decoder': DECODERS, 'precision': PRECISIONS, 'pseudo_strategy': PSEUDO_STRATEGIES}   # the fixed sets
+TRAIN_CHOICES = {'recipe': RECIPES, 'decoder': DECODERS, 'precision': PRECISIONS, 'pseudo_strategy': PSEUDO_STRATEGIES}   # the fixed sets
 
 def _arg_type(hint):
     args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
@@ -189,7 +205,7 @@ def train_parser()->argparse.ArgumentParser:
 
 # %% ../nbs/14_train.ipynb #9cf7f669
 def _train_command(resume:bool=False, overwrite:bool=False, **given):
-    cfg = TrainConfig(**given)
+    cfg = TrainConfig.from_recipe(**given)   # --recipe, with the options given on top
     if resume: cfg = TrainConfig.load(resumable_run(cfg.run_dir)).updated(**given)
     train_run(cfg, resume=resume, overwrite=overwrite)
 
@@ -464,10 +480,10 @@ def train_run(cfg:TrainConfig|None=None, # the settings (default: `TrainConfig()
               resume:bool=False,         # continue the run in its folder from its last finished epoch
               overwrite:bool=False,      # replace an existing run (kept aside until the new one has an epoch)
               extra_cbs:list|None=None,  # more fastai callbacks for the fit
-              **settings,                # `TrainConfig` fields that override `cfg` (None: keep)
+              **settings,                # `TrainConfig` fields that override `cfg` (None: keep); without `cfg`, `recipe=` too
              )->Path:                    # the run folder
     "Train one fold end to end and write the run folder: everything checked first, then data, model and loss, callbacks, fit, report. Launched on several processes, it trains data-parallel and the main process writes."
-    cfg = (cfg or TrainConfig()).updated(**settings)   # the settings are checked here ...
+    cfg = cfg.updated(**settings) if cfg is not None else TrainConfig.from_recipe(**settings)   # the settings are checked here ...
     procs = init_distributed()                         # joins a launched run (torchrun, accelerate launch, notebook_launcher)
     main = procs['rank'] == 0
     check_run_folder(cfg, resume, overwrite)           # ... the run folder here (every rank, before anything is written) ...

@@ -2,7 +2,7 @@
 """Training throughput at 256 px: precisions, the fastai Learner against a raw loop, and against the smp Unet peer.
 
 Not a test: a benchmark. Run it on an otherwise idle machine:  .venv/bin/python nbs/bench/bench_train.py
-It needs segmentation_models_pytorch for the peer (a benchmark-only dependency: pip install segmentation-models-pytorch).
+It uses segmentation_models_pytorch (a requirement since its Lovász loss is used) for the peer.
 Every figure is recorded with the machine it came from (CPU model, capability, native bf16, threads, torch version).
 Paths, all on the same batches with AdamW, cross-entropy and channels_last:
   - learner: our lite0 + FPN in the fastai Learner (`seg_learner`, which hands the model plain tensors);
