@@ -56,6 +56,8 @@ class TrainConfig:
     lr_enc:float=1e-4                    # encoder (backbone) learning rate
     lr_dec:float=1e-3                    # decoder learning rate
     layer_decay:float|None=None          # layer-wise decay across encoder stages, e.g. 0.9
+    wd:float=0.01                        # weight decay (decoupled, AdamW-style: fastai's default)
+    pct_start:float=0.25                 # share of the one-cycle schedule spent warming up (fastai's default)
     aug:str='base'                       # augmentation preset(s): none, base, style, base+style
     loss:str='ce'                        # ce, dice, focal, or a sum such as ce+dice
     class_weights:list|str|None=None     # comma-separated per-class CE weights (11 numbers)
@@ -145,6 +147,7 @@ def _config_range_problems(c)->list[str]:
     if not 0 <= c.copy_paste_p <= 1: p.append(f"copy_paste_p {c.copy_paste_p} is not a probability")
     if not 0 <= c.pseudo_cap < 1: p.append(f"pseudo_cap {c.pseudo_cap} must be in [0, 1)")
     if c.layer_decay is not None and not 0 < c.layer_decay <= 1: p.append(f"layer_decay {c.layer_decay} must be in (0, 1]")
+    if c.wd < 0 or not 0 < c.pct_start < 1: p.append(f"wd ({c.wd}) must be >= 0 and pct_start ({c.pct_start}) in (0, 1)")
     for name in str(c.copy_paste or '').split(','):
         try:
             if name.strip(): class_id(name)
@@ -422,11 +425,11 @@ def init_weights(learn:Learner, init:str|Path):
 
 # %% ../nbs/14_train.ipynb #908560b1
 def fit(learn:Learner, cfg:TrainConfig, cbs:list, start:int=0):
-    "Step 4, fit: one-cycle over `cfg.epochs` with discriminative (and layer-wise) learning rates, from epoch `start`."
+    "Step 4, fit: one-cycle over `cfg.epochs` (warm-up share `cfg.pct_start`, weight decay `cfg.wd`) with discriminative (and layer-wise) learning rates, from epoch `start`."
     lrs = layerwise_lrs(cfg.lr_enc, cfg.lr_dec, len(learn.splitter(learn.model)), cfg.layer_decay)
     if start >= cfg.epochs: return
     t0 = time.time()
-    learn.fit_one_cycle(cfg.epochs, lr_max=lrs, cbs=cbs, start_epoch=start)
+    learn.fit_one_cycle(cfg.epochs, lr_max=lrs, wd=cfg.wd, pct_start=cfg.pct_start, cbs=cbs, start_epoch=start)
     if is_main_process(): print(f"trained {cfg.epochs - start} epoch(s) in {time.time() - t0:.0f} s")
 
 # %% ../nbs/14_train.ipynb #58ee5321
