@@ -13,7 +13,7 @@ import torch
 from .data import load_coco
 from .eda import annotation_table
 from .train import TrainConfig, train_run
-from .cv import cv_run, cv_folder, fold_state
+from .cv import cv_run, cv_folder, fold_config, fold_state
 
 # %% auto #0
 __all__ = ['SEARCH_BUDGET', 'LEVERS', 'budget_spent', 'budget_epochs', 'balanced_class_weights', 'lever_run_name', 'lever_config',
@@ -54,7 +54,7 @@ LEVERS = {
     'default':      {},
     'ce+dice':      dict(loss='ce+dice'),
     'ce+lovasz':    dict(loss='ce+lovasz'),
-    'class weights': dict(class_weights='balanced'),   # `balanced_class_weights` of the training data
+    'class weights': dict(class_weights='balanced'),   # `balanced_class_weights` of the labelled file
     '384 px':       dict(size=384),
     'lite1':        dict(encoder='tf_efficientnet_lite1'),
     'lite2':        dict(encoder='tf_efficientnet_lite2'),
@@ -101,23 +101,25 @@ def run_lever(lever:str,                   # a name of `levers`
               tta:str|None=None,           # TTA of a CV's OOF predictions (None: the models as trained; 'flip' to compare with a CV of `trashseg_cv`'s default)
               **base,                      # settings shared by every arm
              )->dict:                      # the result (also out/results/<run>.json)
-    "Train one arm (or finish it: an interrupted run resumes, a finished one is read back) and record its mIoU, per-class IoU and wall time."
+    "Train one arm (or finish it: an interrupted run resumes, a finished one is read back) and record its mIoU, per-class IoU and wall time (none when it was resumed)."
     cfg = lever_config(lever, seed, out, budget, levers, None if cv else fold, **base)
     result_file = Path(out)/'results'/f"{cfg.run}.json"
     if result_file.is_file(): return json.loads(result_file.read_text())
     t0 = time.time()
     if cv:
+        resumed = any(fold_state(fold_config(cfg, f).run_dir) != 'new' for f in range(cfg.k))
         est = cv_run(cfg, tta=tta, test=None, noise_share=None)
         miou, per_class = est['pooled_miou'], {c: v['iou'] for c, v in est['per_class'].items()}
-        n_valid, resumed = est['n_images'], None
+        n_valid = est['n_images']
     else:
-        state = fold_state(cfg.run_dir)
+        state = fold_state(cfg.run_dir); resumed = state != 'new'
         run = cfg.run_dir if state == 'done' else train_run(cfg, resume=state == 'started')
         metrics = json.loads((run/'metrics.json').read_text())
-        miou, per_class, n_valid, resumed = metrics['miou'], metrics['per_class_iou'], metrics['n_valid'], state != 'new'
+        miou, per_class, n_valid = metrics['miou'], metrics['per_class_iou'], metrics['n_valid']
     result = {'lever': lever, 'seed': seed, 'scored_on': f"pooled OOF of {cfg.k} folds" + (f", TTA {tta}" if tta else '') if cv else f"fold {fold}", 'miou': miou,
               'per_class_iou': per_class, 'n_images': n_valid, 'changes': (levers or LEVERS)[lever], 'size': cfg.size, 'epochs': cfg.epochs,
-              'budget_spent': budget_spent(cfg.size, cfg.epochs), 'wall_s': round(time.time() - t0, 1), 'resumed': resumed,
+              'budget_spent': budget_spent(cfg.size, cfg.epochs), 'resumed': resumed,
+              'wall_s': None if resumed else round(time.time() - t0, 1),   # a resumed or read-back arm's time is not its cost
               'run': str(cv_folder(cfg) if cv else cfg.run_dir), 'cpu': cpu_model(), 'threads': torch.get_num_threads()}
     atomic_write(result_file, lambda t: t.write_text(json.dumps(result, indent=1)), overwrite=True)
     return result
