@@ -11,13 +11,12 @@ import numpy as np
 import pandas as pd
 import torch
 from .data import load_coco
-from .eda import annotation_table
 from .train import TrainConfig, train_run
 from .cv import cv_run, cv_folder, fold_config, fold_state
 
 # %% auto #0
-__all__ = ['SEARCH_BUDGET', 'LEVERS', 'budget_spent', 'budget_epochs', 'balanced_class_weights', 'lever_run_name', 'lever_config',
-           'run_lever', 'run_search', 'search_results', 'lever_table', 'plot_lever_deltas', 'combine_levers']
+__all__ = ['SEARCH_BUDGET', 'LEVERS', 'budget_spent', 'budget_epochs', 'lever_run_name', 'lever_config', 'run_lever',
+           'run_search', 'search_results', 'lever_table', 'plot_lever_deltas', 'combine_levers']
 
 # %% ../nbs/22_recipes.ipynb #9524941a
 SEARCH_BUDGET = 20.0   # epochs x (side/256)^2 per training image: the issue's peer, smp Unet lite0 at 256 px for 20 epochs
@@ -36,25 +35,12 @@ def budget_epochs(size:int,                    # training image side
     if epochs < 1: raise ValueError(f"a budget of {budget:g} epochs at 256 px buys no whole epoch at {size} px (one costs {budget_spent(size, 1):g})")
     return epochs
 
-# %% ../nbs/22_recipes.ipynb #cba7bb15
-def balanced_class_weights(coco,                 # labelled index from `load_coco`
-                           power:float=0.5,      # 1: inverse frequency, 0.5: its square root, 0: all ones
-                           clip:tuple=(0.2, 5.0), # the weights are kept within these bounds
-                          )->list[float]:        # 11 weights, for `TrainConfig.class_weights`
-    "Per-class CE weights from the pixel share of each class (the annotations' areas; background is the rest): `(median share / share) ** power`, clipped."
-    anns = annotation_table(coco)
-    total = sum(im['height'] * im['width'] for im in coco.imgs.values())
-    share = anns.groupby('class_id').area.sum().reindex(range(1, N_CLASSES), fill_value=0).to_numpy() / total
-    share = np.concatenate([[max(1 - share.sum(), 0)], share])
-    w = (np.median(share) / np.maximum(share, 1e-12)) ** power
-    return [round(float(v), 4) for v in np.clip(w, *clip)]
-
 # %% ../nbs/22_recipes.ipynb #36a761aa
 LEVERS = {
     'default':      {},
     'ce+dice':      dict(loss='ce+dice'),
     'ce+lovasz':    dict(loss='ce+lovasz'),
-    'class weights': dict(class_weights='balanced'),   # `balanced_class_weights` of the labelled file
+    'class weights': dict(class_weights='balanced'),   # 14_train's `balanced_class_weights`, from each run's training images
     '384 px':       dict(size=384),
     'lite1':        dict(encoder='tf_efficientnet_lite1'),
     'lite2':        dict(encoder='tf_efficientnet_lite2'),
@@ -82,8 +68,6 @@ def lever_config(lever:str,                   # a name of `levers`
     levers = LEVERS if levers is None else levers
     if lever not in levers: raise ValueError(f"unknown lever {lever!r}; choose {', '.join(levers)}")
     s = {**base, **levers[lever]}
-    if s.get('class_weights') == 'balanced':
-        s['class_weights'] = ','.join(map(str, balanced_class_weights(load_coco(data_file(s.get('coco', 'train_all.json'), s.get('data'))))))
     size = s.get('size') or TrainConfig.from_recipe(s.get('recipe')).size
     s['epochs'] = s.get('epochs') or budget_epochs(size, budget)
     if budget_spent(size, s['epochs']) > budget + 1e-9:

@@ -13,7 +13,8 @@ import pandas as pd
 import albumentations as A
 from fastai.learner import Learner, load_model as load_weights   # fastai's: no barrier between processes
 import timm
-from .data import load_coco, MaskCache, seg_dataloaders, encoder_stats, check_images, require_labels
+from .data import load_coco, coco_subset, MaskCache, seg_dataloaders, encoder_stats, check_images, require_labels
+from .eda import annotation_table
 from .split import fold_of
 from .copy_paste import merge_extra, check_no_leak, ObjectBank, CopyPaste
 from .augment import get_aug, AUG_PRESETS
@@ -26,21 +27,23 @@ from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_ST
 __all__ = ['RECIPES', 'TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser', 'train_parser',
            'train_cli', 'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData',
            'read_ids', 'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
-           'fold_dataloaders', 'library_versions', 'run_record', 'write_run_config', 'build_learner', 'run_callbacks',
-           'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes', 'train_run']
+           'fold_dataloaders', 'balanced_class_weights', 'resolve_class_weights', 'library_versions', 'run_record',
+           'write_run_config', 'build_learner', 'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit',
+           'save_figure', 'write_report', 'check_processes', 'train_run']
 
 # %% ../nbs/14_train.ipynb #a2f151f4
 RECIPES = {
     'default': {},
     'gpu-large': dict(encoder='convnext_base.fb_in22k_ft_in1k', decoder='upernet', pretrained='timm', size=512, bs=8, epochs=40,
                       lr_enc=6e-6, lr_dec=6e-5, layer_decay=0.9, precision='auto', patience=5, num_workers=4),
+    'cpu-best': dict(class_weights='balanced'),   # the recipe search's winner by pooled CV (nbs/experiments/recipe_search.ipynb)
 }   # name -> settings that differ from TrainConfig's defaults
 
 # %% ../nbs/14_train.ipynb #67260956
 @dataclass
 class TrainConfig:
     "Every setting of a training run, with its default and type; checked when built, saved as the run's config.json."
-    recipe:str|None=None                 # named preset the settings start from (RECIPES: default, gpu-large); options given explicitly win
+    recipe:str|None=None                 # named preset the settings start from (RECIPES: default, gpu-large, cpu-best); options given explicitly win
     data:str|None=None                   # data root (default: $TRASHSEG_DATA, then data/taco-recycle)
     coco:str='train_all.json'            # labelled COCO file (path, or name in the data root)
     fold:int=0                           # validation fold
@@ -60,7 +63,7 @@ class TrainConfig:
     pct_start:float=0.25                 # share of the one-cycle schedule spent warming up (fastai's default)
     aug:str='base'                       # augmentation preset(s): none, base, style, base+style
     loss:str='ce'                        # ce, dice, focal, or a sum such as ce+dice
-    class_weights:list|str|None=None     # comma-separated per-class CE weights (11 numbers)
+    class_weights:list|str|None=None     # comma-separated per-class CE weights (11 numbers), or 'balanced': from the run's training images (balanced_class_weights)
     seed:int=42                          # seed of model init, augmentation and shuffling
     patience:int=3                       # early stopping patience on validation loss
     precision:str='auto'                 # auto (from the hardware: bf16 where it is native, else fp32 on CPU), fp32, bf16, fp16
@@ -85,7 +88,7 @@ class TrainConfig:
 
     def __post_init__(self):
         if isinstance(self.pretrained, str): self.pretrained = {'timm': True, 'none': False}.get(self.pretrained, self.pretrained)
-        if isinstance(self.class_weights, str): self.class_weights = _numbers(self.class_weights, 'class_weights')
+        if isinstance(self.class_weights, str) and self.class_weights != 'balanced': self.class_weights = _numbers(self.class_weights, 'class_weights')
         problems = config_problems(self)
         if problems: raise ValueError("invalid training settings:\n  " + '\n  '.join(problems))
 
@@ -142,7 +145,7 @@ def _config_range_problems(c)->list[str]:
     if c.size <= 0 or c.size % 32: p.append(f"size {c.size} is not a positive multiple of 32 (the encoders downsample by 32)")
     if c.epochs < 1 or c.bs < 1: p.append(f"epochs ({c.epochs}) and bs ({c.bs}) must be at least 1")
     if c.folds is None and not 0 <= c.fold < c.k: p.append(f"fold {c.fold} is not one of the {c.k} folds 0..{c.k - 1}")
-    if c.class_weights is not None and (len(c.class_weights) != N_CLASSES or min(c.class_weights) < 0):
+    if c.class_weights not in (None, 'balanced') and (len(c.class_weights) != N_CLASSES or min(c.class_weights) < 0):
         p.append(f"class_weights needs {N_CLASSES} numbers >= 0, got {list(c.class_weights)}")
     if not 0 <= c.copy_paste_p <= 1: p.append(f"copy_paste_p {c.copy_paste_p} is not a probability")
     if not 0 <= c.pseudo_cap < 1: p.append(f"pseudo_cap {c.pseudo_cap} must be in [0, 1)")
@@ -354,6 +357,27 @@ def fold_dataloaders(fold:FoldData, cfg:TrainConfig,
     if not (pseudo and fold.pseudo_ids): return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args)
     return seg_dataloaders(fold.coco, fold.train_ids + fold.pseudo_ids, fold.valid_ids, **args, **fold.dl_extra)
 
+# %% ../nbs/14_train.ipynb #d502a984
+def balanced_class_weights(coco,                 # labelled index from `load_coco`
+                           ids:list|None=None,   # the images to count (default: all)
+                           power:float=0.5,      # 1: inverse frequency, 0.5: its square root, 0: all ones
+                           clip:tuple=(0.2, 5.0), # the weights are kept within these bounds
+                          )->list[float]:        # 11 weights, for `TrainConfig.class_weights`
+    "Per-class CE weights from the pixel share of each class (the annotations' areas; background is the rest): `(median share / share) ** power`, clipped."
+    if ids is not None: coco = coco_subset(coco, ids)
+    anns = annotation_table(coco)
+    total = sum(im['height'] * im['width'] for im in coco.imgs.values())
+    share = anns.groupby('class_id').area.sum().reindex(range(1, N_CLASSES), fill_value=0).to_numpy() / total
+    share = np.concatenate([[max(1 - share.sum(), 0)], share])
+    w = (np.median(share) / np.maximum(share, 1e-12)) ** power
+    return [round(float(v), 4) for v in np.clip(w, *clip)]
+
+# %% ../nbs/14_train.ipynb #820df1f3
+def resolve_class_weights(cfg:TrainConfig, fold:FoldData)->TrainConfig:
+    "`cfg` with `class_weights='balanced'` replaced by the numbers of the fold's own training images (generated and pseudo-labelled ones left out); other settings unchanged."
+    if cfg.class_weights != 'balanced': return cfg
+    return cfg.updated(class_weights=balanced_class_weights(fold.coco, fold.fold_train_ids))
+
 # %% ../nbs/14_train.ipynb #5cbc4614
 def library_versions()->dict:
     "Versions of Python and the libraries a run depends on."
@@ -494,6 +518,7 @@ def train_run(cfg:TrainConfig|None=None, # the settings (default: `TrainConfig()
     precision, hardware = choose_precision(cfg.precision, verbose=main)   # says once what runs where, and why
     fold = main_first(fold_data, cfg)                  # ... and the data and images here (rank 0 first: it fills the caches)
     check_processes(cfg, procs, len(fold.valid_ids), resume)
+    cfg = resolve_class_weights(cfg, fold)            # 'balanced' -> numbers from the training images, recorded in config.json
     dls = fold_dataloaders(fold, cfg)
     distributed_barrier()                              # every rank has its data before the main one writes
     out, aside = prepare_run_folder(cfg, resume, overwrite) if main else (cfg.run_dir, None)
