@@ -88,7 +88,7 @@ class TrainConfig:
 
     def __post_init__(self):
         if isinstance(self.pretrained, str): self.pretrained = {'timm': True, 'none': False}.get(self.pretrained, self.pretrained)
-        if isinstance(self.class_weights, str) and self.class_weights != 'balanced': self.class_weights = _numbers(self.class_weights, 'class_weights')
+        if isinstance(self.class_weights, str) and self.class_weights != 'balanced': self.class_weights = _numbers(self.class_weights, 'class_weights', "or 'balanced'")
         problems = config_problems(self)
         if problems: raise ValueError("invalid training settings:\n  " + '\n  '.join(problems))
 
@@ -124,9 +124,9 @@ class TrainConfig:
         return cls(**{f.name: saved[f.name] for f in fields(cls) if f.name in saved})
 
 # %% ../nbs/14_train.ipynb #3c6423b6
-def _numbers(s:str, name:str)->list[float]:
+def _numbers(s:str, name:str, alternative:str='')->list[float]:
     try: return [float(w) for w in s.split(',')]
-    except ValueError: raise ValueError(f"{name}: {s!r} is not a comma-separated list of numbers") from None
+    except ValueError: raise ValueError(f"{name}: {s!r} is not a comma-separated list of numbers" + (f" {alternative}" if alternative else '')) from None
 
 def _config_value_problems(c)->list[str]:
     p = []
