@@ -252,7 +252,7 @@ def set_random_state(learn:Learner, state:dict):
 # %% ../nbs/08_learner.ipynb #e73095e6
 class SaveLastCallback(Callback):
     "After every epoch: save weights and optimiser state as `last`; the epoch, random state (of every rank) and smoothed loss to `state.json`, by the main process."
-    order = 61  # after the trackers
+    order = 62  # after the trackers (the best checkpoint is 61) and after an average of the weights is put back (`14_train`'s `WeightEMA`, 61.5)
     def after_epoch(self):
         if _skipped(self.learn): return
         self.learn.save('last', with_opt=True)          # fastai saves in the main process only

@@ -15,8 +15,9 @@ from .train import TrainConfig, train_run
 from .cv import cv_run, cv_folder, fold_config, fold_state
 
 # %% auto #0
-__all__ = ['SEARCH_BUDGET', 'LEVERS', 'budget_spent', 'budget_epochs', 'lever_run_name', 'lever_config', 'run_lever',
-           'run_search', 'search_results', 'lever_table', 'plot_lever_deltas', 'combine_levers']
+__all__ = ['SEARCH_BUDGET', 'LEVERS', 'budget_spent', 'budget_epochs', 'lever_run_name', 'lever_config', 'cv_result', 'run_lever',
+           'run_search', 'results_frame', 'search_results', 'lever_table', 'pooled_seed_sd', 'plot_lever_deltas',
+           'combine_levers']
 
 # %% ../nbs/22_recipes.ipynb #9524941a
 SEARCH_BUDGET = 20.0   # epochs x (side/256)^2 per training image: the issue's peer, smp Unet lite0 at 256 px for 20 epochs
@@ -50,6 +51,8 @@ LEVERS = {
     'layer decay':  dict(layer_decay=0.8),
     'short warm-up': dict(pct_start=0.1),
     'weight decay': dict(wd=0.1),
+    'lr x3':        dict(lr_enc=3e-4, lr_dec=3e-3),   # discriminative LRs re-checked: both three times higher
+    'ema':          dict(ema=0.999),                  # 14_train's `WeightEMA`: validated and saved as the average of the weights
 }   # lever name -> the settings it changes from the base (one lever at a time); epochs follow the budget
 
 def lever_run_name(lever:str, seed:int)->str:
@@ -74,6 +77,23 @@ def lever_config(lever:str,                   # a name of `levers`
         raise ValueError(f"lever {lever!r}: {s['epochs']} epochs at {size} px spend {budget_spent(size, s['epochs']):g}, over the budget of {budget:g}")
     return TrainConfig.from_recipe(**{**s, 'seed': seed, 'fold': 0 if fold is None else fold, 'out': str(Path(out)/'runs'), 'run': lever_run_name(lever, seed)})
 
+# %% ../nbs/22_recipes.ipynb #089e9e27
+def cv_result(folder:str|Path,          # a finished CV folder (`cv.json`, `cv_config.json`, `fold0/config.json`)
+              lever:str,                # the arm's name
+              seed:int,                 # the arm's seed
+              changes:dict|None=None,   # the settings the lever changes
+              wall_s:float|None=None,   # its training time, where known
+              resumed:bool=False,       # whether it was resumed (then its time is not its cost)
+             )->dict:                   # a result in the shape `run_lever` records
+    "A finished CV as one arm of a search: pooled OOF mIoU and per-class IoU from `cv.json`, budget from its settings, CPU from its first fold's record (also a CV trained outside the search)."
+    folder = Path(folder)
+    est, cfg = json.loads((folder/'cv.json').read_text()), json.loads((folder/'cv_config.json').read_text())
+    hw = json.loads((folder/'fold0'/'config.json').read_text()).get('hardware', {})
+    return {'lever': lever, 'seed': seed, 'scored_on': f"pooled OOF of {cfg['k']} folds" + (f", TTA {est['tta']}" if est.get('tta') else ''),
+            'miou': est['pooled_miou'], 'per_class_iou': {c: v['iou'] for c, v in est['per_class'].items()}, 'n_images': est['n_images'],
+            'changes': changes or {}, 'size': cfg['size'], 'epochs': cfg['epochs'], 'budget_spent': budget_spent(cfg['size'], cfg['epochs']),
+            'resumed': resumed, 'wall_s': wall_s, 'run': str(folder), 'cpu': hw.get('cpu', 'unknown'), 'threads': hw.get('threads')}
+
 # %% ../nbs/22_recipes.ipynb #cedac0c7
 def run_lever(lever:str,                   # a name of `levers`
               seed:int,                    # the seed of the arm
@@ -90,21 +110,21 @@ def run_lever(lever:str,                   # a name of `levers`
     result_file = Path(out)/'results'/f"{cfg.run}.json"
     if result_file.is_file(): return json.loads(result_file.read_text())
     t0 = time.time()
+    changes = (levers or LEVERS)[lever]
     if cv:
         resumed = any(fold_state(fold_config(cfg, f).run_dir) != 'new' for f in range(cfg.k))
-        est = cv_run(cfg, tta=tta, test=None, noise_share=None)
-        miou, per_class = est['pooled_miou'], {c: v['iou'] for c, v in est['per_class'].items()}
-        n_valid = est['n_images']
-    else:
-        state = fold_state(cfg.run_dir); resumed = state != 'new'
-        run = cfg.run_dir if state == 'done' else train_run(cfg, resume=state == 'started')
-        metrics = json.loads((run/'metrics.json').read_text())
-        miou, per_class, n_valid = metrics['miou'], metrics['per_class_iou'], metrics['n_valid']
-    result = {'lever': lever, 'seed': seed, 'scored_on': f"pooled OOF of {cfg.k} folds" + (f", TTA {tta}" if tta else '') if cv else f"fold {fold}", 'miou': miou,
-              'per_class_iou': per_class, 'n_images': n_valid, 'changes': (levers or LEVERS)[lever], 'size': cfg.size, 'epochs': cfg.epochs,
-              'budget_spent': budget_spent(cfg.size, cfg.epochs), 'resumed': resumed,
+        cv_run(cfg, tta=tta, test=None, noise_share=None)
+        result = cv_result(cv_folder(cfg), lever, seed, changes, wall_s=None if resumed else round(time.time() - t0, 1), resumed=resumed)
+        atomic_write(result_file, lambda t: t.write_text(json.dumps(result, indent=1)), overwrite=True)
+        return result
+    state = fold_state(cfg.run_dir); resumed = state != 'new'
+    run = cfg.run_dir if state == 'done' else train_run(cfg, resume=state == 'started')
+    metrics = json.loads((run/'metrics.json').read_text())
+    miou, per_class, n_valid = metrics['miou'], metrics['per_class_iou'], metrics['n_valid']
+    result = {'lever': lever, 'seed': seed, 'scored_on': f"fold {fold}", 'miou': miou, 'per_class_iou': per_class, 'n_images': n_valid, 'changes': changes,
+              'size': cfg.size, 'epochs': cfg.epochs, 'budget_spent': budget_spent(cfg.size, cfg.epochs), 'resumed': resumed,
               'wall_s': None if resumed else round(time.time() - t0, 1),   # a resumed or read-back arm's time is not its cost
-              'run': str(cv_folder(cfg) if cv else cfg.run_dir), 'cpu': cpu_model(), 'threads': torch.get_num_threads()}
+              'run': str(cfg.run_dir), 'cpu': cpu_model(), 'threads': torch.get_num_threads()}
     atomic_write(result_file, lambda t: t.write_text(json.dumps(result, indent=1)), overwrite=True)
     return result
 
@@ -125,23 +145,28 @@ def run_search(levers:list|dict,            # lever names of `LEVERS`, or name -
         run_lever(lever, s, out, levers=table, **kwargs)
     return search_results(out)
 
-def search_results(out:str|Path)->pd.DataFrame:
-    "The recorded arms of a search folder, one row per arm and seed: lever, seed, mIoU, per-class IoU (iou_<class>), wall time and the rest."
-    rows = [json.loads(p.read_text()) for p in sorted((Path(out)/'results').glob('*.json'))]
-    if not rows: raise FileNotFoundError(f"no results in {Path(out)/'results'}: run `run_search` first")
+def results_frame(rows:list)->pd.DataFrame:
+    "Arm results (from `run_lever` or `cv_result`) as a table, one row per arm and seed: lever, seed, mIoU, per-class IoU (iou_<class>), wall time and the rest."
     df = pd.DataFrame(rows)
     for c in CLASSES: df[f'iou_{c}'] = [r['per_class_iou'].get(c) for r in rows]
     return df.drop(columns='per_class_iou')
+
+def search_results(out:str|Path)->pd.DataFrame:
+    "The recorded arms of a search folder, as `results_frame`."
+    rows = [json.loads(p.read_text()) for p in sorted((Path(out)/'results').glob('*.json'))]
+    if not rows: raise FileNotFoundError(f"no results in {Path(out)/'results'}: run `run_search` first")
+    return results_frame(rows)
 
 # %% ../nbs/22_recipes.ipynb #09ddbcc2
 def lever_table(results:pd.DataFrame,  # from `search_results`
                 base:str='default',    # the reference arm
                 z:float=2.0,           # width of the band in standard errors of the difference
+                sd:float|None=None,    # the seed-to-seed SD of one run (default: that of the base's seeds), e.g. `pooled_seed_sd` of several arms
                )->pd.DataFrame:        # one row per lever, best delta first
-    "Per lever: seeds, mean mIoU, delta to the base, the noise band (z standard errors of a difference of means, from the base's seed-to-seed spread) and whether the delta beats it."
+    "Per lever: seeds, mean mIoU, delta to the base, the noise band (z standard errors of a difference of means, from the seed-to-seed spread) and whether the delta beats it."
     if base not in set(results.lever): raise ValueError(f"no result of the base arm {base!r}; its seeds give the noise band")
     b = results[results.lever == base].miou
-    sd = b.std(ddof=1) if len(b) > 1 else np.nan
+    if sd is None: sd = b.std(ddof=1) if len(b) > 1 else np.nan
     rows = []
     for lever, g in results.groupby('lever', sort=False):
         band = z * sd * np.sqrt(1 / len(g) + 1 / len(b))
@@ -151,6 +176,15 @@ def lever_table(results:pd.DataFrame,  # from `search_results`
                      'kept': None if lever == base or np.isnan(band) else bool(delta > band),
                      'epochs': int(g.epochs.iloc[0]), 'size': int(g['size'].iloc[0]), 'wall_min': g.wall_s.mean() / 60})
     return pd.DataFrame(rows).sort_values('delta', ascending=False).reset_index(drop=True)
+
+# %% ../nbs/22_recipes.ipynb #66f975a5
+def pooled_seed_sd(results:pd.DataFrame,  # from `search_results`: arms with two or more seeds count
+                  )->float:
+    "The seed-to-seed SD of one run, pooled over every arm run with several seeds (each arm's variance weighted by its degrees of freedom): a steadier band than one arm's two seeds."
+    g = results.groupby('lever').miou
+    dof = g.count() - 1
+    if dof.clip(lower=0).sum() == 0: raise ValueError("no arm has two seeds: the seed-to-seed spread is unknown")
+    return float(np.sqrt((g.var(ddof=1).fillna(0) * dof.clip(lower=0)).sum() / dof.clip(lower=0).sum()))
 
 # %% ../nbs/22_recipes.ipynb #9d24c4a8
 def plot_lever_deltas(table:pd.DataFrame,  # from `lever_table`

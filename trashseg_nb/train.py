@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, asdict, fields, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
+import torch
 import albumentations as A
 from fastai.learner import Learner, load_model as load_weights   # fastai's: no barrier between processes
 import timm
@@ -21,6 +22,10 @@ from .augment import get_aug, AUG_PRESETS
 from .model import DECODERS, save_model, load_model
 from .metrics import iou_from_confusion, plot_confusion
 from .learner import *
+from .learner import _skipped
+from fastai.callback.core import Callback
+from fastai.torch_core import get_model
+from timm.utils.model_ema import ModelEmaV3
 from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_STRATEGIES
 
 # %% auto #0
@@ -28,7 +33,7 @@ __all__ = ['RECIPES', 'TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_
            'train_cli', 'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData',
            'read_ids', 'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
            'fold_dataloaders', 'balanced_class_weights', 'resolve_class_weights', 'library_versions', 'run_record',
-           'write_run_config', 'build_learner', 'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit',
+           'write_run_config', 'build_learner', 'WeightEMA', 'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit',
            'save_figure', 'write_report', 'check_processes', 'train_run']
 
 # %% ../nbs/14_train.ipynb #a2f151f4
@@ -61,6 +66,7 @@ class TrainConfig:
     layer_decay:float|None=None          # layer-wise decay across encoder stages, e.g. 0.9
     wd:float=0.01                        # weight decay (decoupled, AdamW-style: fastai's default)
     pct_start:float=0.25                 # share of the one-cycle schedule spent warming up (fastai's default)
+    ema:float|None=None                  # EMA of the weights, with this decay at most (e.g. 0.999; warmed up from 0): validation, the best checkpoint and model.pth use the average
     aug:str='base'                       # augmentation preset(s): none, base, style, base+style
     loss:str='ce'                        # ce, dice, focal, or a sum such as ce+dice
     class_weights:list|str|None=None     # comma-separated per-class CE weights (11 numbers), or 'balanced': from the run's training images (balanced_class_weights)
@@ -150,6 +156,7 @@ def _config_range_problems(c)->list[str]:
     if not 0 <= c.copy_paste_p <= 1: p.append(f"copy_paste_p {c.copy_paste_p} is not a probability")
     if not 0 <= c.pseudo_cap < 1: p.append(f"pseudo_cap {c.pseudo_cap} must be in [0, 1)")
     if c.layer_decay is not None and not 0 < c.layer_decay <= 1: p.append(f"layer_decay {c.layer_decay} must be in (0, 1]")
+    if c.ema is not None and not 0 < c.ema < 1: p.append(f"ema {c.ema} must be in (0, 1): the decay of the weights' average")
     if c.wd < 0 or not 0 < c.pct_start < 1: p.append(f"wd ({c.wd}) must be >= 0 and pct_start ({c.pct_start}) in (0, 1)")
     for name in str(c.copy_paste or '').split(','):
         try:
@@ -415,19 +422,51 @@ def build_learner(cfg:TrainConfig, dls, out:Path, precision:str)->Learner:
                        pseudo_weight=cfg.pseudo_weight, class_weights=cfg.class_weights, stages=cfg.layer_decay is not None,
                        channels_last=cfg.channels_last, precision=precision, path=out)
 
+# %% ../nbs/14_train.ipynb #3f8c8653
+class WeightEMA(Callback):
+    "An exponential moving average of the weights (timm's `ModelEmaV3`, decay warmed up from 0), updated after every optimiser step; validation (so the best checkpoint) uses it; saved after every epoch for a resume (the last two kept)."
+    order = 61.5   # after the best checkpoint (61) saved the average, before `SaveLastCallback` (62) saves the trained weights
+    def __init__(self, decay:float=0.999,        # the decay at most: at step t it is min(decay, 1 - t^(-2/3))
+                 resume_epoch:int|None=None,     # on a resume, the last finished epoch (its saved average is loaded)
+                ): self.decay, self.resume_epoch, self.trained = decay, resume_epoch, None
+    def file(self, epoch:int)->Path: return Path(self.learn.path)/self.learn.model_dir/f'ema-{epoch}.pth'   # the average after `epoch`
+    def before_fit(self):
+        self.ema, self.step = ModelEmaV3(get_model(self.learn.model), decay=self.decay, use_warmup=True), 0
+        if self.resume_epoch is None: return
+        f = self.file(self.resume_epoch)
+        if not f.is_file(): raise FileNotFoundError(f"{f}: the run trains with ema, but the average after its last finished epoch is missing, so it cannot resume exactly")
+        saved = torch.load(f, map_location='cpu')
+        self.ema.load_state_dict(saved['ema']); self.step = saved['step']
+    def after_step(self):
+        self.step += 1
+        self.ema.update(get_model(self.learn.model), step=self.step)
+    def before_validate(self):
+        if torch.distributed.is_available() and torch.distributed.is_initialized():   # rank 0's average on every rank: DDP keeps the weights
+            for b in self.ema.module.buffers(): torch.distributed.broadcast(b, 0)    # equal, but each rank's BatchNorm statistics are its own
+        self.trained, self.learn.model = self.learn.model, self.ema.module.eval()
+    def _put_back(self):
+        if self.trained is not None: self.learn.model, self.trained = self.trained, None
+    def after_epoch(self):
+        self._put_back()
+        if _skipped(self.learn) or not is_main_process(): return
+        atomic_write(self.file(self.epoch), lambda t: torch.save({'epoch': self.epoch, 'step': self.step, 'ema': self.ema.state_dict()}, t), overwrite=True)
+        self.file(self.epoch - 2).unlink(missing_ok=True)   # the one before stays: a stop before `state.json` is written resumes from it
+    def after_fit(self): self._put_back()
+
 # %% ../nbs/14_train.ipynb #2943d798
 def run_callbacks(cfg:TrainConfig, learn:Learner, out:Path, resume:bool=False)->tuple[list, int]: # (callbacks, first epoch)
-    "Step 3, callbacks: best-mIoU checkpoint, early stopping, CSV history (main process), last-epoch save; a resumed run's state restored."
+    "Step 3, callbacks: best-mIoU checkpoint, early stopping, CSV history (main process), last-epoch save, the weights' average (`cfg.ema`); a resumed run's state restored."
     best = BestMIoUCallback('best')
-    cbs = [best, EarlyStopOnLoss(cfg.patience), SaveLastCallback()]
+    cbs, start = [best, EarlyStopOnLoss(cfg.patience), SaveLastCallback()], 0
     if is_main_process(): cbs.insert(2, HistoryCSV(fname='history.csv', append=resume))   # one writer of the history
-    if not (resume and (out/'state.json').exists()): return cbs, 0
-    state = json.loads((out/'state.json').read_text())
-    start = state['epoch'] + 1
-    learn.load('last', with_opt=True)
-    cbs.append(RestoreState(state, start))   # the next epoch draws what it would have drawn, and reports the same loss
-    best.best = float(pd.read_csv(out/'history.csv').miou.max())
-    if is_main_process(): print(f"resuming {cfg.run_name} at epoch {start} (best mIoU so far {best.best:.4f})")
+    if resume and (out/'state.json').exists():
+        state = json.loads((out/'state.json').read_text())
+        start = state['epoch'] + 1
+        learn.load('last', with_opt=True)
+        cbs.append(RestoreState(state, start))   # the next epoch draws what it would have drawn, and reports the same loss
+        best.best = float(pd.read_csv(out/'history.csv').miou.max())
+        if is_main_process(): print(f"resuming {cfg.run_name} at epoch {start} (best mIoU so far {best.best:.4f})")
+    if cfg.ema is not None: cbs.append(WeightEMA(cfg.ema, resume_epoch=start - 1 if start else None))
     return cbs, start
 
 # %% ../nbs/14_train.ipynb #18cde76b
