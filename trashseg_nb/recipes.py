@@ -115,16 +115,15 @@ def run_lever(lever:str,                   # a name of `levers`
         resumed = any(fold_state(fold_config(cfg, f).run_dir) != 'new' for f in range(cfg.k))
         cv_run(cfg, tta=tta, test=None, noise_share=None)
         result = cv_result(cv_folder(cfg), lever, seed, changes, wall_s=None if resumed else round(time.time() - t0, 1), resumed=resumed)
-        atomic_write(result_file, lambda t: t.write_text(json.dumps(result, indent=1)), overwrite=True)
-        return result
-    state = fold_state(cfg.run_dir); resumed = state != 'new'
-    run = cfg.run_dir if state == 'done' else train_run(cfg, resume=state == 'started')
-    metrics = json.loads((run/'metrics.json').read_text())
-    miou, per_class, n_valid = metrics['miou'], metrics['per_class_iou'], metrics['n_valid']
-    result = {'lever': lever, 'seed': seed, 'scored_on': f"fold {fold}", 'miou': miou, 'per_class_iou': per_class, 'n_images': n_valid, 'changes': changes,
-              'size': cfg.size, 'epochs': cfg.epochs, 'budget_spent': budget_spent(cfg.size, cfg.epochs), 'resumed': resumed,
-              'wall_s': None if resumed else round(time.time() - t0, 1),   # a resumed or read-back arm's time is not its cost
-              'run': str(cfg.run_dir), 'cpu': cpu_model(), 'threads': torch.get_num_threads()}
+    else:
+        state = fold_state(cfg.run_dir); resumed = state != 'new'
+        run = cfg.run_dir if state == 'done' else train_run(cfg, resume=state == 'started')
+        metrics = json.loads((run/'metrics.json').read_text())
+        result = {'lever': lever, 'seed': seed, 'scored_on': f"fold {fold}", 'miou': metrics['miou'], 'per_class_iou': metrics['per_class_iou'],
+                  'n_images': metrics['n_valid'], 'changes': changes, 'size': cfg.size, 'epochs': cfg.epochs,
+                  'budget_spent': budget_spent(cfg.size, cfg.epochs), 'resumed': resumed,
+                  'wall_s': None if resumed else round(time.time() - t0, 1),   # a resumed or read-back arm's time is not its cost
+                  'run': str(cfg.run_dir), 'cpu': cpu_model(), 'threads': torch.get_num_threads()}
     atomic_write(result_file, lambda t: t.write_text(json.dumps(result, indent=1)), overwrite=True)
     return result
 
@@ -182,9 +181,9 @@ def pooled_seed_sd(results:pd.DataFrame,  # from `search_results`: arms with two
                   )->float:
     "The seed-to-seed SD of one run, pooled over every arm run with several seeds (each arm's variance weighted by its degrees of freedom): a steadier band than one arm's two seeds."
     g = results.groupby('lever').miou
-    dof = g.count() - 1
-    if dof.clip(lower=0).sum() == 0: raise ValueError("no arm has two seeds: the seed-to-seed spread is unknown")
-    return float(np.sqrt((g.var(ddof=1).fillna(0) * dof.clip(lower=0)).sum() / dof.clip(lower=0).sum()))
+    dof = g.count() - 1                            # an arm with one seed adds nothing
+    if dof.sum() == 0: raise ValueError("no arm has two seeds: the seed-to-seed spread is unknown")
+    return float(np.sqrt((g.var(ddof=1).fillna(0) * dof).sum() / dof.sum()))
 
 # %% ../nbs/22_recipes.ipynb #9d24c4a8
 def plot_lever_deltas(table:pd.DataFrame,  # from `lever_table`
