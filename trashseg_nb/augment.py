@@ -8,7 +8,7 @@ from .core import *   # first: it quiets warnings of the libraries imported belo
 import albumentations as A
 
 # %% auto #0
-__all__ = ['AUG_PRESETS', 'get_aug']
+__all__ = ['MULTISCALE_RATIOS', 'AUG_PRESETS', 'get_aug']
 
 # %% ../nbs/05_augment.ipynb #1f1a6678
 def _base(size:int):
@@ -20,7 +20,14 @@ def _style(size:int):
     return [A.OneOf([A.GaussNoise(std_range=(0.02, 0.1)), A.RandomBrightnessContrast(), A.HueSaturationValue()], p=0.5),
             A.OneOf([A.CLAHE(), A.ColorJitter(hue=(-0.05, 0.05))], p=0.5)]
 
-AUG_PRESETS = {'none': lambda size: [], 'base': _base, 'style': _style}
+MULTISCALE_RATIOS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)   # the short side drawn as one of these times the training size
+
+def _multiscale(size:int):
+    return [A.HorizontalFlip(p=0.5), A.VerticalFlip(p=0.5),
+            A.SmallestMaxSize(max_size=[round(size * r) for r in MULTISCALE_RATIOS], area_for_downscale='image', p=1.0),
+            A.RandomCrop(size, size, pad_if_needed=True, pad_position='random', fill=0, fill_mask=IGNORE_INDEX, p=1.0)]
+
+AUG_PRESETS = {'none': lambda size: [], 'base': _base, 'style': _style, 'multiscale': _multiscale}
 
 def get_aug(name:str='base', # preset name, or several joined by '+', e.g. 'base+style'
             size:int=512,    # training image side (for the random resized crop)

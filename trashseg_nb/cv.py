@@ -5,7 +5,7 @@
 # %% ../nbs/15_cv.ipynb #1c7f2862
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import argparse, json, sys, time, warnings
+import argparse, json, shutil, sys, time, warnings
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
@@ -18,15 +18,18 @@ from .metrics import confusion_matrix, iou_from_confusion
 from .submission import SUB_SIZE, SubmissionWriter, read_submission, check_submission, to_submission_size
 from .inference import predict_run, load_probs
 from .ensemble import ensemble_probs, ensemble_submissions
-from .train import TrainConfig, train_run, config_parser
+from .train import TrainConfig, train_run, config_parser, read_ids
+from .split import fold_of
+from .pseudo_label import make_pseudo_labels
 from cleanlab.segmentation.rank import get_label_quality_scores
 from cleanlab.segmentation.filter import find_label_issues
 
 # %% auto #0
-__all__ = ['NOISE_FILES', 'cv_folder', 'fold_config', 'fold_state', 'shared_settings', 'cv_train', 'oof_predict',
-           'image_confusions', 'bootstrap_iou', 'cv_estimate', 'plot_cv', 'compare_cv', 'fold_ensemble',
-           'rank_label_noise', 'oof_labels_and_probs', 'label_noise', 'write_suspects', 'plot_noise_gallery',
-           'write_noise_report', 'cv_run', 'cv_parser', 'cv_cli']
+__all__ = ['NOISE_FILES', 'PSEUDO_THRESHOLDS', 'cv_folder', 'fold_config', 'fold_state', 'shared_settings', 'cv_train',
+           'oof_predict', 'image_confusions', 'bootstrap_iou', 'cv_estimate', 'plot_cv', 'compare_cv', 'fold_ensemble',
+           'nested_fold_ensemble', 'rank_label_noise', 'oof_labels_and_probs', 'label_noise', 'write_suspects',
+           'plot_noise_gallery', 'write_noise_report', 'pseudo_threshold_curves', 'pick_pseudo_thresholds',
+           'oof_pseudo_thresholds', 'cv_pseudo_labels', 'teacher_pseudo_labels', 'cv_run', 'cv_parser', 'cv_cli']
 
 # %% ../nbs/15_cv.ipynb #b678c839
 def cv_folder(cfg:TrainConfig)->Path:
@@ -250,6 +253,41 @@ def fold_ensemble(cfg:TrainConfig,       # the CV's settings
     if hard: print(f"hard vote: {check_submission(ensemble_submissions(subs, cv/'test_hard.csv', overwrite=overwrite, progress=False), test)} rows checked")
     return out
 
+# %% ../nbs/15_cv.ipynb #51a979ab
+def nested_fold_ensemble(cfg:TrainConfig,     # the outer CV's settings (its fold `outer` finished and predicted by `oof_predict`)
+                         outer:int,           # the outer fold whose validation images are predicted
+                         tta:str|None='flip', # TTA of the inner models (use the outer CV's, for a fair comparison)
+                         overwrite:bool=False,  # retrain finished inner folds and replace predictions
+                        )->Path:              # the folder: oof.csv (the ensemble), single/oof.csv (the outer fold's model), nested.json
+    "The fold ensemble against one model, on images neither saw: a CV of `k - 1` folds inside outer fold `outer`'s training images, soft-voting on its validation images; a finished one is kept, a stopped one resumes."
+    cv = cv_folder(cfg); nest = cv/'nested'/f'fold{outer}'
+    if (nest/'single'/'oof.csv').is_file() and not overwrite: print(f"outer fold {outer}: finished, kept ({nest})"); return nest   # written last
+    single = cv/f'oof_fold{outer}.csv'
+    if not single.is_file(): raise FileNotFoundError(f"{single} not found: run oof_predict (or trashseg_cv) on the outer CV first")
+    coco = require_labels(load_coco(data_file(cfg.coco, cfg.data)), 'nested CV')
+    train_ids, valid_ids = fold_of(coco, outer, cfg.k, cfg.split_seed, cfg.folds)
+    inner_coco = nest/'train.json'
+    if not inner_coco.is_file():
+        atomic_write(inner_coco, lambda t: t.write_text(json.dumps({**coco_subset(coco, train_ids).dataset, 'image_root': str(Path(coco.img_dir).resolve())})))
+    exclude = None
+    if cfg.exclude_ids:   # the outer list, cut to the inner images (ids of the outer validation are not in the inner file)
+        keep = set(train_ids); exclude = nest/'exclude_ids.txt'
+        atomic_write(exclude, lambda t: t.write_text(''.join(f"{i}\n" for i in read_ids(cfg.exclude_ids) if i in keep)), overwrite=True)
+    inner = cfg.updated(coco=str(inner_coco), data=None, k=cfg.k - 1, folds=None, exclude_ids=str(exclude) if exclude else None, out=str(nest), run='inner')
+    print(f"outer fold {outer}: a {inner.k}-fold CV of its {len(train_ids)} training images, voting on its {len(valid_ids)} validation images")
+    t0, resumed = time.time(), any(fold_state(fold_config(inner, f).run_dir) != 'new' for f in range(inner.k)) and not overwrite
+    cv_train(inner, overwrite=overwrite)
+    valid, probs = coco_subset(coco, valid_ids), []
+    for f in range(inner.k):
+        predict_run(fold_config(inner, f).run_dir, valid, nest/'votes'/f'inner{f}.csv', tta=tta, probs_dir=nest/'votes'/f'inner{f}_probs', overwrite=True)
+        probs.append(nest/'votes'/f'inner{f}_probs')
+    ensemble_probs(probs, nest/'oof.csv', overwrite=True, progress=False)
+    record = {'outer_fold': outer, 'inner_k': inner.k, 'n_train': len(train_ids), 'n_valid': len(valid_ids), 'tta': tta,
+              'wall_s': None if resumed else round(time.time() - t0, 1), 'cpu': cpu_model(), 'threads': torch.get_num_threads()}   # a resumed run's time is not its cost
+    atomic_write(nest/'nested.json', lambda t: t.write_text(json.dumps(record, indent=1)), overwrite=True)
+    (nest/'single').mkdir(exist_ok=True); shutil.copyfile(single, nest/'single'/'oof.csv')
+    return nest
+
 # %% ../nbs/15_cv.ipynb #5c9e0b27
 def rank_label_noise(labels:np.ndarray,  # (N, H, W) class maps: the labels as given
                      probs:np.ndarray,   # (N, 11, H, W) out-of-fold probabilities of the same images
@@ -365,6 +403,91 @@ def write_noise_report(cv:str|Path,      # a CV folder with out-of-fold predicti
           f"{cv/'noise_suspects.txt'} (use: --exclude-ids), the list in noise.csv, the top {n_show} in noise.png")
     return report
 
+# %% ../nbs/15_cv.ipynb #0de9338e
+PSEUDO_THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99)   # the grid the thresholds are tuned on
+
+def pseudo_threshold_curves(labels:np.ndarray,   # (N, H, W) class maps: the truth (IGNORE_INDEX pixels left out)
+                            probs:np.ndarray,    # (N, 11, H, W) out-of-fold probabilities of the same images
+                            thresholds:tuple=PSEUDO_THRESHOLDS, # the confidence thresholds to try
+                           )->pd.DataFrame:      # one row per class and threshold
+    "What a pseudo-label at each threshold would keep of each predicted class (pixels, share of the class's predicted pixels) and how often the label agrees (precision), with the share of the class's true pixels it recovers (recall)."
+    labels = np.asarray(labels); known = labels != IGNORE_INDEX
+    conf, pred = probs.max(1)[known], probs.argmax(1)[known]; truth = labels[known]
+    rows = []
+    for k, c in enumerate(CLASSES):
+        mine = pred == k; cf, right, n_true = conf[mine], truth[mine] == k, int((truth == k).sum())
+        for t in thresholds:
+            keep = cf >= t; n = int(keep.sum())
+            rows.append({'class': c, 'threshold': float(t), 'kept_pixels': n, 'kept_share': n / max(int(mine.sum()), 1),
+                         'precision': float(right[keep].mean()) if n else np.nan, 'recall': float(right[keep].sum()) / n_true if n_true else np.nan})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/15_cv.ipynb #619316e2
+def pick_pseudo_thresholds(curves:pd.DataFrame,   # from `pseudo_threshold_curves`
+                           precision:float=0.8,   # the agreement with the truth the kept pixels need
+                           min_pixels:int=100,    # fewer kept pixels than this: too few to judge
+                          )->dict:                # class name -> threshold (`make_pseudo_labels`' class_thresholds)
+    "Per class, the lowest threshold whose kept pixels reach `precision` (with at least `min_pixels` of them); 1.0 where none does, so the class is only kept where the model gives it all the probability."
+    if not 0 < precision <= 1: raise ValueError(f"precision {precision} must be in (0, 1]")
+    ok = curves[(curves.precision >= precision) & (curves.kept_pixels >= min_pixels)]
+    return {c: float(ok.threshold[ok['class'] == c].min()) if (ok['class'] == c).any() else 1.0 for c in CLASSES}
+
+# %% ../nbs/15_cv.ipynb #e40dabb3
+def oof_pseudo_thresholds(cv:str|Path,         # a teacher CV folder with oof_probs/ (from `oof_predict`)
+                          coco,                # the labelled COCO of the CV
+                          precision:float=0.8, # see `pick_pseudo_thresholds`
+                          min_pixels:int=100,
+                          size:int=128,        # side of the arrays (see `oof_labels_and_probs`)
+                         )->tuple[dict, pd.DataFrame]: # (class name -> threshold, the curves)
+    "Per-class pseudo-label thresholds tuned on a CV's out-of-fold predictions, where the truth is known."
+    _, labels, probs = oof_labels_and_probs(cv, coco, size)
+    curves = pseudo_threshold_curves(labels, probs)
+    return pick_pseudo_thresholds(curves, precision, min_pixels), curves
+
+# %% ../nbs/15_cv.ipynb #65e86522
+def cv_pseudo_labels(cfg:TrainConfig,          # the teacher CV's settings (all folds finished)
+                     test,                     # the unlabelled COCO to label (`load_coco`), e.g. test.json
+                     out:str|Path,             # folder: one pseudo-label folder per fold, out/fold<f>
+                     threshold:float=0.9,      # see `make_pseudo_labels`
+                     class_thresholds:dict|None=None, # e.g. from `oof_pseudo_thresholds`
+                     tta:str|None='flip',
+                     overwrite:bool=False,     # replace finished fold folders
+                    )->str:                    # 'out/fold{fold}': the student CV's `pseudo`
+    "Pseudo-labels of `test` by every fold's model of a teacher CV, each in its own folder, so the student's fold f learns only from teacher fold f, which never saw fold f's validation images; finished folders with the same thresholds are kept."
+    out = Path(out)
+    for f in range(cfg.k):
+        run, dest = fold_config(cfg, f).run_dir, out/f'fold{f}'
+        if fold_state(run) != 'done': raise FileNotFoundError(f"teacher fold {f} is not finished ({run}); train it first")
+        if (dest/'pseudo.json').is_file() and not overwrite:
+            done = json.loads((dest/'config.json').read_text())
+            asked = {'run': str(run), 'source_sha1': test.sha1, 'threshold': threshold, 'class_thresholds': class_thresholds, 'tta': tta}
+            differ = sorted(k for k, v in asked.items() if done.get(k) != v)
+            if differ: raise FileExistsError(f"{dest} holds pseudo-labels with other settings ({', '.join(differ)}); pass overwrite=True or another folder")
+            print(f"fold {f}: pseudo-labels kept ({dest})"); continue
+        make_pseudo_labels(run, test, dest, threshold, class_thresholds, tta, overwrite=overwrite)
+    return str(out/'fold{fold}')
+
+# %% ../nbs/15_cv.ipynb #b2d5c8f1
+def teacher_pseudo_labels(teacher:str|Path,    # a finished teacher CV folder (cv_config.json, the folds, oof_probs/)
+                          test,                # the unlabelled COCO to label (`load_coco`), e.g. test.json
+                          precision:float=0.8, # the OOF agreement the kept pixels need (`pick_pseudo_thresholds`)
+                          tta:str|None='flip',
+                          out:str|Path|None=None, # default: <teacher>/pseudo-p<precision>
+                          overwrite:bool=False,
+                         )->str:               # the template 'out/fold{fold}' for a student CV's `pseudo`
+    "Per-fold pseudo-labels of `test` from a teacher CV, with per-class thresholds tuned on its out-of-fold predictions (saved beside them: thresholds.json, curves.csv); what `trashseg_cv --pseudo-from` runs."
+    teacher = Path(teacher)
+    for need in ('cv_config.json', 'oof_probs/index.csv'):
+        if not (teacher/need).is_file(): raise FileNotFoundError(f"{teacher/need} not found: pass a CV folder finished by trashseg_cv")
+    tcfg = TrainConfig(**json.loads((teacher/'cv_config.json').read_text()), out=str(teacher.parent), run=teacher.name)
+    out = Path(out) if out else teacher/f'pseudo-p{precision:g}'
+    thresholds, curves = oof_pseudo_thresholds(teacher, load_coco(data_file(tcfg.coco, tcfg.data)), precision)
+    print(f"thresholds tuned on {teacher.name}'s OOF predictions at precision {precision:g}: " + ', '.join(f"{c} {t:g}" for c, t in thresholds.items()))
+    template = cv_pseudo_labels(tcfg, test, out, class_thresholds=thresholds, tta=tta, overwrite=overwrite)
+    atomic_write(out/'thresholds.json', lambda t: t.write_text(json.dumps({'precision': precision, 'teacher': str(teacher), 'thresholds': thresholds}, indent=1)), overwrite=True)
+    atomic_write(out/'curves.csv', lambda t: curves.to_csv(t, index=False), overwrite=True)
+    return template
+
 # %% ../nbs/15_cv.ipynb #0c44e634
 def cv_run(cfg:TrainConfig,          # the settings every fold shares
            folds:list|None=None,     # the folds to train (default: all); the estimate needs all
@@ -410,12 +533,19 @@ def cv_parser()->argparse.ArgumentParser:
     p.add_argument('--hard-vote', action='store_true', help='also write a hard vote of the fold ensemble')
     p.add_argument('--n-boot', type=int, default=1000, help='bootstrap resamples (default: 1000)')
     p.add_argument('--noise-share', type=float, default=0.03, help='label-noise report (noise.csv, noise.png) and its top share in noise_suspects.txt, for --exclude-ids (default: 0.03; 0: no report)')
+    p.add_argument('--pseudo-from', help="a teacher CV folder: pseudo-label the --test images with its fold models, fold f's labels for fold f, thresholds tuned on its OOF predictions (instead of --pseudo)")
+    p.add_argument('--pseudo-precision', type=float, default=0.8, help='with --pseudo-from: the OOF agreement the kept pixels of each class need (default: 0.8)')
     p.add_argument('--overwrite', action='store_true', help='retrain finished folds and replace the predictions')
     p.add_argument('--debug', action='store_true', help='on an error, show the full Python traceback')
     return p
 
-def _cv_command(run_folds=None, tta='flip', test='test.json', hard_vote=False, n_boot=1000, noise_share=0.03, overwrite=False, **given):
+def _cv_command(run_folds=None, tta='flip', test='test.json', hard_vote=False, n_boot=1000, noise_share=0.03, overwrite=False,
+                pseudo_from=None, pseudo_precision=0.8, **given):
     if 'fold' in given: raise ValueError("trashseg_cv trains every fold: choose some with --run-folds 0,2 (--fold is trashseg_train's)")
+    if pseudo_from:
+        if 'pseudo' in given: raise ValueError("--pseudo-from makes the pseudo-labels itself: leave out --pseudo")
+        if test in (None, 'none'): raise ValueError("--pseudo-from labels the --test images: give a --test COCO file")
+        given['pseudo'] = teacher_pseudo_labels(pseudo_from, load_coco(data_file(test, given.get('data'))), pseudo_precision, None if tta == 'none' else tta)
     try: folds = [int(f) for f in str(run_folds).split(',')] if run_folds else None
     except ValueError: raise ValueError(f"--run-folds {run_folds!r} is not a comma-separated list of fold numbers") from None
     cv_run(TrainConfig.from_recipe(**given), folds, None if tta == 'none' else tta, None if test == 'none' else test, hard_vote, n_boot, noise_share or None, overwrite)

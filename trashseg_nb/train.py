@@ -5,7 +5,7 @@
 # %% ../nbs/14_train.ipynb #7f75b6bb
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
-import argparse, inspect, json, linecache, os, platform, re, shutil, sys, time, typing
+import argparse, inspect, io, json, linecache, os, platform, re, shutil, sys, time, typing
 from dataclasses import dataclass, field, asdict, fields, replace
 from pathlib import Path
 import numpy as np
@@ -31,10 +31,10 @@ from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_ST
 # %% auto #0
 __all__ = ['RECIPES', 'TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser', 'train_parser',
            'train_cli', 'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData',
-           'read_ids', 'load_fold', 'add_extra_train', 'add_pseudo_labels', 'add_online_copy_paste', 'fold_data',
-           'fold_dataloaders', 'balanced_class_weights', 'resolve_class_weights', 'library_versions', 'run_record',
-           'write_run_config', 'build_learner', 'WeightEMA', 'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit',
-           'save_figure', 'write_report', 'check_processes', 'train_run']
+           'read_ids', 'load_fold', 'add_extra_train', 'pseudo_folder', 'add_pseudo_labels', 'add_online_copy_paste',
+           'fold_data', 'fold_dataloaders', 'balanced_class_weights', 'resolve_class_weights', 'library_versions',
+           'run_record', 'write_run_config', 'build_learner', 'WeightEMA', 'run_callbacks', 'wandb_callbacks',
+           'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes', 'train_run']
 
 # %% ../nbs/14_train.ipynb #a2f151f4
 RECIPES = {
@@ -67,7 +67,7 @@ class TrainConfig:
     wd:float=0.01                        # weight decay (decoupled, AdamW-style: fastai's default)
     pct_start:float=0.25                 # share of the one-cycle schedule spent warming up (fastai's default)
     ema:float|None=None                  # EMA of the weights, with this decay at most (e.g. 0.999; warmed up from 0): validation, the best checkpoint and model.pth use the average
-    aug:str='base'                       # augmentation preset(s): none, base, style, base+style
+    aug:str='base'                       # augmentation preset(s): none, base, style, multiscale, joined by '+' (base+style)
     loss:str='ce'                        # ce, dice, focal, or a sum such as ce+dice
     class_weights:list|str|None=None     # comma-separated per-class CE weights (11 numbers), or 'balanced': from the run's training images (balanced_class_weights)
     seed:int=42                          # seed of model init, augmentation and shuffling
@@ -84,7 +84,7 @@ class TrainConfig:
     copy_paste:str|None=None             # online copy-paste of these classes, e.g. Battery,Clothing
     copy_paste_p:float=0.5               # probability of online copy-paste per image
     init:str|None=None                   # start from this trained run's weights (needed by --pseudo-strategy resume)
-    pseudo:str|None=None                 # pseudo-label folder written by trashseg_pseudo
+    pseudo:str|None=None                 # pseudo-label folder written by trashseg_pseudo; '{fold}' in it: the fold's own (one teacher per CV fold)
     pseudo_strategy:str='drop'           # scratch (a), resume (b, with --init) or drop (c: without pseudo for the last epochs)
     pseudo_weight:float=0.5              # loss weight of pseudo-label pixels
     pseudo_cap:float=0.5                 # at most this share of each epoch's images are pseudo-labelled
@@ -321,13 +321,18 @@ def add_extra_train(fold:FoldData, cfg:TrainConfig)->FoldData:
     fold.coco, fold.train_ids = merge_extra(fold.coco, extra), fold.train_ids + extra.getImgIds()
     return fold
 
+# %% ../nbs/14_train.ipynb #27a6dcb1
+def pseudo_folder(cfg:TrainConfig)->Path|None:
+    "The pseudo-label folder of `cfg`'s run: `cfg.pseudo` with `{fold}` replaced by the fold, so each fold of a CV reads the labels of a teacher that never saw its validation images."
+    return Path(str(cfg.pseudo).replace('{fold}', str(cfg.fold))) if cfg.pseudo else None
+
 # %% ../nbs/14_train.ipynb #564cdb6f
 def add_pseudo_labels(fold:FoldData, cfg:TrainConfig)->FoldData:
     "Plug-in: pseudo-labelled images (capped per epoch) and the callbacks of the pseudo strategy; validation images refused."
     if not cfg.pseudo: return fold
-    pl = PseudoLabels(cfg.pseudo)
+    pl = PseudoLabels(pseudo_folder(cfg))
     pl.check_not_validation(fold.coco, fold.valid_ids)
-    fold.hashes['pseudo_sha1'] = pl.coco.sha1
+    fold.hashes.update(pseudo_folder=str(pl.path), pseudo_sha1=pl.coco.sha1)
     fold.coco, fold.masks, fold.pseudo_ids = merge_extra(fold.coco, pl.coco), WithPseudoLabels(fold.masks, pl), pl.ids
     fold.dl_extra = {'dl_type': PseudoCapDL, 'dl_kwargs': [{'n_labelled': len(fold.train_ids), 'cap': cfg.pseudo_cap}, {}]}
     strategy = PSEUDO_STRATEGIES[cfg.pseudo_strategy]
@@ -464,7 +469,10 @@ def run_callbacks(cfg:TrainConfig, learn:Learner, out:Path, resume:bool=False)->
         start = state['epoch'] + 1
         learn.load('last', with_opt=True)
         cbs.append(RestoreState(state, start))   # the next epoch draws what it would have drawn, and reports the same loss
-        best.best = float(pd.read_csv(out/'history.csv').miou.max())
+        lines = (out/'history.csv').read_text().splitlines(keepends=True)
+        done = [lines[0]] + [l for l in lines[1:] if int(l.split(',')[0]) < start]   # a stop after the history line, before state.json: that epoch runs again
+        if len(done) < len(lines) and is_main_process(): atomic_write(out/'history.csv', lambda t: t.write_text(''.join(done)), overwrite=True)
+        best.best = float(pd.read_csv(io.StringIO(''.join(done))).miou.max())
         if is_main_process(): print(f"resuming {cfg.run_name} at epoch {start} (best mIoU so far {best.best:.4f})")
     if cfg.ema is not None: cbs.append(WeightEMA(cfg.ema, resume_epoch=start - 1 if start else None))
     return cbs, start
