@@ -30,7 +30,7 @@ def _multiscale(size:int):
 AUG_PRESETS = {'none': lambda size: [], 'base': _base, 'style': _style, 'multiscale': _multiscale}
 
 def get_aug(name:str='base', # preset name, or several joined by '+', e.g. 'base+style'
-            size:int=512,    # training image side (the size of the crops)
+            size:int=512,    # training image side (for the random resized crop)
            )->A.Compose|None: # None for 'none'
     "The albumentations training pipeline of the named preset(s)."
     parts = [p.strip() for p in name.split('+') if p.strip()]
