@@ -18,7 +18,7 @@ from .metrics import confusion_matrix, iou_from_confusion
 from .submission import SUB_SIZE, SubmissionWriter, read_submission, check_submission, to_submission_size
 from .inference import predict_run, load_probs
 from .ensemble import ensemble_probs, ensemble_submissions
-from .train import TrainConfig, train_run, config_parser, read_ids
+from .train import TrainConfig, train_run, config_parser, read_ids, load_fold
 from .split import fold_of
 from .pseudo_label import make_pseudo_labels
 from cleanlab.segmentation.rank import get_label_quality_scores
@@ -264,16 +264,12 @@ def nested_fold_ensemble(cfg:TrainConfig,     # the outer CV's settings (its fol
     if (nest/'single'/'oof.csv').is_file() and not overwrite: print(f"outer fold {outer}: finished, kept ({nest})"); return nest   # written last
     single = cv/f'oof_fold{outer}.csv'
     if not single.is_file(): raise FileNotFoundError(f"{single} not found: run oof_predict (or trashseg_cv) on the outer CV first")
-    coco = require_labels(load_coco(data_file(cfg.coco, cfg.data)), 'nested CV')
-    train_ids, valid_ids = fold_of(coco, outer, cfg.k, cfg.split_seed, cfg.folds)
+    outer_fold = load_fold(fold_config(cfg, outer))   # the images the outer model trained on and was scored on: exclusions, max_train and max_valid applied
+    coco, train_ids, valid_ids = outer_fold.coco, outer_fold.train_ids, outer_fold.valid_ids
     inner_coco = nest/'train.json'
     if not inner_coco.is_file():
         atomic_write(inner_coco, lambda t: t.write_text(json.dumps({**coco_subset(coco, train_ids).dataset, 'image_root': str(Path(coco.img_dir).resolve())})))
-    exclude = None
-    if cfg.exclude_ids:   # the outer list, cut to the inner images (ids of the outer validation are not in the inner file)
-        keep = set(train_ids); exclude = nest/'exclude_ids.txt'
-        atomic_write(exclude, lambda t: t.write_text(''.join(f"{i}\n" for i in read_ids(cfg.exclude_ids) if i in keep)), overwrite=True)
-    inner = cfg.updated(coco=str(inner_coco), data=None, k=cfg.k - 1, folds=None, exclude_ids=str(exclude) if exclude else None, out=str(nest), run='inner')
+    inner = cfg.updated(coco=str(inner_coco), data=None, k=cfg.k - 1, folds=None, exclude_ids=None, out=str(nest), run='inner')   # the exclusions are out of the file already
     print(f"outer fold {outer}: a {inner.k}-fold CV of its {len(train_ids)} training images, voting on its {len(valid_ids)} validation images")
     t0, resumed = time.time(), any(fold_state(fold_config(inner, f).run_dir) != 'new' for f in range(inner.k)) and not overwrite
     cv_train(inner, overwrite=overwrite)
