@@ -6,7 +6,7 @@
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
 import argparse, json, shutil, sys, time, warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -18,8 +18,7 @@ from .metrics import confusion_matrix, iou_from_confusion
 from .submission import SUB_SIZE, SubmissionWriter, read_submission, check_submission, to_submission_size
 from .inference import predict_run, load_probs
 from .ensemble import ensemble_probs, ensemble_submissions
-from .train import TrainConfig, train_run, config_parser, read_ids, load_fold
-from .split import fold_of
+from .train import TrainConfig, train_run, config_parser, load_fold
 from .pseudo_label import make_pseudo_labels
 from cleanlab.segmentation.rank import get_label_quality_scores
 from cleanlab.segmentation.filter import find_label_issues
@@ -269,7 +268,8 @@ def nested_fold_ensemble(cfg:TrainConfig,     # the outer CV's settings (its fol
     inner_coco = nest/'train.json'
     if not inner_coco.is_file():
         atomic_write(inner_coco, lambda t: t.write_text(json.dumps({**coco_subset(coco, train_ids).dataset, 'image_root': str(Path(coco.img_dir).resolve())})))
-    inner = cfg.updated(coco=str(inner_coco), data=None, k=cfg.k - 1, folds=None, exclude_ids=None, out=str(nest), run='inner')   # the exclusions are out of the file already
+    inner = replace(cfg, coco=str(inner_coco), data=None, k=cfg.k - 1, folds=None, exclude_ids=None, out=str(nest), run='inner')   # not `updated`, whose None keeps a setting
+    # the excluded images are out of the file already: neither inner training nor inner validation sees them; a fold file of the outer split is not the inner one's
     print(f"outer fold {outer}: a {inner.k}-fold CV of its {len(train_ids)} training images, voting on its {len(valid_ids)} validation images")
     t0, resumed = time.time(), any(fold_state(fold_config(inner, f).run_dir) != 'new' for f in range(inner.k)) and not overwrite
     cv_train(inner, overwrite=overwrite)
