@@ -25,10 +25,11 @@ from cleanlab.segmentation.filter import find_label_issues
 
 # %% auto #0
 __all__ = ['NOISE_FILES', 'PSEUDO_THRESHOLDS', 'cv_folder', 'fold_config', 'fold_state', 'shared_settings', 'cv_train',
-           'oof_predict', 'image_confusions', 'bootstrap_iou', 'cv_estimate', 'plot_cv', 'compare_cv', 'fold_ensemble',
-           'nested_fold_ensemble', 'rank_label_noise', 'oof_labels_and_probs', 'label_noise', 'write_suspects',
-           'plot_noise_gallery', 'write_noise_report', 'pseudo_threshold_curves', 'pick_pseudo_thresholds',
-           'oof_pseudo_thresholds', 'cv_pseudo_labels', 'teacher_pseudo_labels', 'cv_run', 'cv_parser', 'cv_cli']
+           'oof_predict', 'image_confusions', 'bootstrap_iou', 'cv_estimate', 'plot_cv', 'compare_confusions',
+           'compare_cv', 'fold_ensemble', 'nested_fold_ensemble', 'rank_label_noise', 'oof_labels_and_probs',
+           'label_noise', 'write_suspects', 'plot_noise_gallery', 'write_noise_report', 'pseudo_threshold_curves',
+           'pick_pseudo_thresholds', 'oof_pseudo_thresholds', 'cv_pseudo_labels', 'teacher_pseudo_labels', 'cv_run',
+           'cv_parser', 'cv_cli']
 
 # %% ../nbs/15_cv.ipynb #b678c839
 def cv_folder(cfg:TrainConfig)->Path:
@@ -206,30 +207,53 @@ def plot_cv(est:dict, # from `cv_estimate`
     return fig
 
 # %% ../nbs/15_cv.ipynb #9c3b5a4b
+def compare_confusions(base:tuple,            # (image ids, per-image confusions) of the reference, as `image_confusions` returns them
+                       other:tuple,           # the same for the arm compared with it
+                       images:list|None=None, # image ids to compare on (default: all; both must then hold the same images)
+                       n_boot:int=1000,       # paired bootstrap resamples
+                       seed:int=0,
+                       min_images:int=10,     # classes in fewer of the images are left out of the common-class delta
+                       names:tuple=('base', 'other'), # what to call the two in errors (e.g. their files)
+                      )->dict:                # pooled mIoU of both, delta (other - base) with a paired 95 % interval, per-class deltas
+    "Pooled mIoU of `other` minus `base` on `images` (all classes, and the common ones), with paired bootstrap intervals over images (the same resamples for both)."
+    (ids_a, cms_a), (ids_b, cms_b) = base, other
+    if images is None:
+        if sorted(ids_a) != sorted(ids_b): raise ValueError(f"{names[0]} and {names[1]} predicted different images ({len(set(ids_a) ^ set(ids_b))} differ); compare predictions of one data set, or pass `images`")
+        images = list(ids_a)
+    def pick(ids, cms, name):
+        position = {i: k for k, i in enumerate(ids)}
+        missing = [i for i in images if i not in position]
+        if missing: raise ValueError(f"{name} has no prediction for {len(missing)} of the {len(images)} images compared (ids {missing[:5]}{' ...' if len(missing) > 5 else ''})")
+        return cms[[position[i] for i in images]]   # both in the order of `images`: the resamples pair them
+    cms_a, cms_b = pick(ids_a, cms_a, names[0]), pick(ids_b, cms_b, names[1])
+    (ma, ia), (mb, ib) = iou_from_confusion(cms_a.sum(0)), iou_from_confusion(cms_b.sum(0))
+    (boot_a, ci_a), (boot_b, ci_b) = bootstrap_iou(cms_a, n_boot, seed), bootstrap_iou(cms_b, n_boot, seed)   # same seed, same n: paired
+    lo, hi = np.percentile(boot_b - boot_a, [2.5, 97.5])
+    common = (cms_a.sum(2) > 0).sum(0) >= min_images                      # classes in the truth of at least min_images images
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        d_common = np.nanmean(ci_b[:, common], 1) - np.nanmean(ci_a[:, common], 1)
+    c_lo, c_hi = np.nanpercentile(d_common, [2.5, 97.5])
+    return {'miou_base': ma, 'miou_other': mb, 'delta': mb - ma, 'ci_low': float(lo), 'ci_high': float(hi),
+            'outside_noise': bool(lo > 0 or hi < 0), 'n_images': len(images), 'n_boot': n_boot,
+            'delta_common': float(np.nanmean(ib[common]) - np.nanmean(ia[common])), 'common_ci_low': float(c_lo), 'common_ci_high': float(c_hi),
+            'common_outside_noise': bool(c_lo > 0 or c_hi < 0), 'common_classes': [c for k, c in enumerate(CLASSES) if common[k]],
+            'per_class_delta': {c: None if np.isnan(ib[k] - ia[k]) else float(ib[k] - ia[k]) for k, c in enumerate(CLASSES)}}
+
+
+# %% ../nbs/15_cv.ipynb #c212c75c
 def compare_cv(base:str|Path,    # CV folder of the reference (with oof.csv)
                other:str|Path,   # CV folder to compare with it, on the same images
                coco,             # the labelled COCO of both
                n_boot:int=1000,  # paired bootstrap resamples
                seed:int=0,
                min_images:int=10, # classes in fewer images are left out of the common-class delta
-              )->dict:           # pooled mIoU of both, delta (other - base) with a paired 95 % interval, per-class deltas
-    "Pooled OOF mIoU of `other` minus `base` (all classes, and the common ones), with paired bootstrap intervals over images (the same resamples for both)."
-    (ids_a, cms_a), (ids_b, cms_b) = image_confusions(Path(base)/'oof.csv', coco), image_confusions(Path(other)/'oof.csv', coco)
-    if sorted(ids_a) != sorted(ids_b): raise ValueError(f"{base} and {other} predicted different images ({len(set(ids_a) ^ set(ids_b))} differ); compare CVs of one data set")
-    position = {i: k for k, i in enumerate(ids_b)}; cms_b = cms_b[[position[i] for i in ids_a]]   # b in a's image order
-    (ma, ia), (mb, ib) = iou_from_confusion(cms_a.sum(0)), iou_from_confusion(cms_b.sum(0))
-    (boot_a, ci_a), (boot_b, ci_b) = bootstrap_iou(cms_a, n_boot, seed), bootstrap_iou(cms_b, n_boot, seed)   # same seed, same n: paired
-    lo, hi = np.percentile(boot_b - boot_a, [2.5, 97.5])
-    common = (cms_a.sum(2) > 0).sum(0) >= min_images
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', RuntimeWarning)
-        d_common = np.nanmean(ci_b[:, common], 1) - np.nanmean(ci_a[:, common], 1)
-    c_lo, c_hi = np.nanpercentile(d_common, [2.5, 97.5])
-    return {'base': str(base), 'other': str(other), 'miou_base': ma, 'miou_other': mb, 'delta': mb - ma, 'ci_low': float(lo), 'ci_high': float(hi),
-            'outside_noise': bool(lo > 0 or hi < 0), 'n_images': len(ids_a), 'n_boot': n_boot,
-            'delta_common': float(np.nanmean(ib[common]) - np.nanmean(ia[common])), 'common_ci_low': float(c_lo), 'common_ci_high': float(c_hi),
-            'common_outside_noise': bool(c_lo > 0 or c_hi < 0), 'common_classes': [c for k, c in enumerate(CLASSES) if common[k]],
-            'per_class_delta': {c: None if np.isnan(ib[k] - ia[k]) else float(ib[k] - ia[k]) for k, c in enumerate(CLASSES)}}
+               images:list|None=None, # image ids to compare on (default: all; both CVs must then have predicted the same images)
+              )->dict:           # the two folders, pooled mIoU of both, delta (other - base) with a paired 95 % interval, per-class deltas
+    "Pooled OOF mIoU of `other` minus `base` (all classes, and the common ones), with paired bootstrap intervals over images: `compare_confusions` of their `oof.csv`."
+    subs = Path(base)/'oof.csv', Path(other)/'oof.csv'
+    return {'base': str(base), 'other': str(other),
+            **compare_confusions(*(image_confusions(s, coco) for s in subs), images, n_boot, seed, min_images, names=subs)}
 
 # %% ../nbs/15_cv.ipynb #eb1e8d2d
 def fold_ensemble(cfg:TrainConfig,       # the CV's settings
