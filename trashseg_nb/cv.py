@@ -6,7 +6,7 @@
 from __future__ import annotations
 from .core import *   # first: it quiets warnings of the libraries imported below
 import argparse, json, shutil, sys, time, warnings
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -62,7 +62,8 @@ def cv_train(cfg:TrainConfig,          # the settings every fold shares
     cv = cv_folder(cfg); record = cv/'cv_config.json'
     if record.is_file() and not overwrite:
         before = json.loads(record.read_text())
-        changed = sorted(k for k in set(before) | set(shared_settings(cfg)) if before.get(k) != shared_settings(cfg).get(k))
+        now, defaults = shared_settings(cfg), {f.name: f.default for f in fields(TrainConfig)}
+        changed = sorted(k for k in set(before) | set(now) if before.get(k, defaults.get(k)) != now.get(k))   # a setting added since the CV was recorded: at its default
         if changed: raise FileExistsError(f"{cv} holds a CV with other settings ({', '.join(changed)}); choose another --run or pass --overwrite")
     atomic_write(record, lambda t: t.write_text(json.dumps(shared_settings(cfg), indent=1, default=str)), overwrite=True)
     runs = []

@@ -29,12 +29,12 @@ from timm.utils.model_ema import ModelEmaV3
 from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_STRATEGIES
 
 # %% auto #0
-__all__ = ['RECIPES', 'TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser', 'train_parser',
-           'train_cli', 'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder', 'FoldData',
-           'read_ids', 'load_fold', 'add_extra_train', 'pseudo_folder', 'add_pseudo_labels', 'add_online_copy_paste',
-           'fold_data', 'fold_dataloaders', 'balanced_class_weights', 'resolve_class_weights', 'library_versions',
-           'run_record', 'write_run_config', 'build_learner', 'WeightEMA', 'run_callbacks', 'wandb_callbacks',
-           'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes', 'train_run']
+__all__ = ['RECIPES', 'KEPT_EPOCHS', 'TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser',
+           'train_parser', 'train_cli', 'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder',
+           'FoldData', 'read_ids', 'load_fold', 'add_extra_train', 'pseudo_folder', 'add_pseudo_labels',
+           'add_online_copy_paste', 'fold_data', 'fold_dataloaders', 'balanced_class_weights', 'resolve_class_weights',
+           'library_versions', 'run_record', 'write_run_config', 'build_learner', 'WeightEMA', 'run_callbacks',
+           'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes', 'train_run']
 
 # %% ../nbs/14_train.ipynb #a2f151f4
 RECIPES = {
@@ -43,6 +43,9 @@ RECIPES = {
                       lr_enc=6e-6, lr_dec=6e-5, layer_decay=0.9, precision='auto', patience=5, num_workers=4),
     'cpu-best': dict(class_weights='balanced'),   # the recipe search's winner by pooled CV (nbs/experiments/recipe_search.ipynb)
 }   # name -> settings that differ from TrainConfig's defaults
+
+# %% ../nbs/14_train.ipynb #6a0a5b9c
+KEPT_EPOCHS = {'best': 'the epoch of best validation mIoU', 'last': 'the last epoch trained'}   # which epoch's weights become model.pth (`keep`)
 
 # %% ../nbs/14_train.ipynb #67260956
 @dataclass
@@ -72,6 +75,7 @@ class TrainConfig:
     class_weights:list|str|None=None     # comma-separated per-class CE weights (11 numbers), or 'balanced': from the run's training images (balanced_class_weights)
     seed:int=42                          # seed of model init, augmentation and shuffling
     patience:int=3                       # early stopping patience on validation loss
+    keep:str='best'                      # the epoch saved as model.pth: best (validation mIoU, so chosen on the images it is scored on: that score is optimistic) or last (chosen blind)
     precision:str='auto'                 # auto (from the hardware: bf16 where it is native, else fp32 on CPU), fp32, bf16, fp16
     channels_last:bool=True              # model and batches in channels_last memory format
     num_workers:int=0                    # data loader processes
@@ -142,6 +146,7 @@ def _config_value_problems(c)->list[str]:
     if c.decoder not in DECODERS: p.append(f"unknown decoder {c.decoder!r}; choose {', '.join(DECODERS)}")
     if not all(a in AUG_PRESETS for a in str(c.aug).split('+')): p.append(f"unknown augmentation preset {c.aug!r}; presets: {', '.join(AUG_PRESETS)} (join with '+')")
     if c.precision not in PRECISIONS: p.append(f"unknown precision {c.precision!r}; choose {', '.join(PRECISIONS)}")
+    if c.keep not in KEPT_EPOCHS: p.append(f"unknown keep {c.keep!r}; choose {', '.join(KEPT_EPOCHS)}")
     if c.pseudo_strategy not in PSEUDO_STRATEGIES: p.append(f"unknown pseudo_strategy {c.pseudo_strategy!r}; choose {', '.join(PSEUDO_STRATEGIES)}")
     elif PSEUDO_STRATEGIES[c.pseudo_strategy].needs_init and not c.init: p.append(f"pseudo_strategy={c.pseudo_strategy!r} needs init=<the trained run to continue>")
     return p
@@ -182,7 +187,7 @@ def field_docs(cls)->dict[str, str]:
     return docs
 
 # %% ../nbs/14_train.ipynb #2ace3fe9
-TRAIN_CHOICES = {'recipe': RECIPES, 'decoder': DECODERS, 'precision': PRECISIONS, 'pseudo_strategy': PSEUDO_STRATEGIES}   # the fixed sets
+TRAIN_CHOICES = {'recipe': RECIPES, 'decoder': DECODERS, 'precision': PRECISIONS, 'keep': KEPT_EPOCHS, 'pseudo_strategy': PSEUDO_STRATEGIES}   # the fixed sets
 
 def _arg_type(hint):
     args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
@@ -511,27 +516,32 @@ def save_figure(fig, path:Path):
 
 # %% ../nbs/14_train.ipynb #93b7007b
 def write_report(learn:Learner, dls, out:Path, cfg:TrainConfig)->dict:
-    "Step 5, report: the best weights as model.pth, per-class IoU, metrics.json, the confusion matrix and the figures."
+    "Step 5, report: the kept epoch's weights (`cfg.keep`) as model.pth, per-class IoU, metrics.json, the confusion matrix and the figures."
     # no matplotlib.use('Agg'): it would switch off inline plots for the rest of a notebook session; headless, Agg is the default
     import matplotlib.pyplot as plt
-    load_weights(out/learn.model_dir/'best.pth', learn.model, None, with_opt=False, device=dls.device)   # main process only: no barrier
+    hist, models = pd.read_csv(out/'history.csv'), out/learn.model_dir
+    best_epoch, last_epoch = int(hist.epoch[hist.miou.idxmax()]), int(hist.epoch.max())
+    if cfg.keep == 'best': load_weights(models/'best.pth', learn.model, None, with_opt=False, device=dls.device)   # main process only: no barrier
+    elif cfg.ema is None: load_weights(models/'last.pth', learn.model, None, with_opt=False, device=dls.device)   # the trained weights, saved for a resume
+    else:                                                                     # the average is what an ema run validates and keeps
+        saved = torch.load(models/f'ema-{last_epoch}.pth', map_location=dls.device)
+        get_model(learn.model).load_state_dict({k.removeprefix('module.'): v for k, v in saved['ema'].items()})
+    kept = best_epoch if cfg.keep == 'best' else last_epoch
     mean, std = encoder_stats(cfg.encoder)
-    save_model(learn.model, out/'model.pth', size=cfg.size, mean=mean, std=std, run=cfg.run_name)
-    hist = pd.read_csv(out/'history.csv')
+    save_model(learn.model, out/'model.pth', size=cfg.size, mean=mean, std=std, run=cfg.run_name, kept_epoch=kept)
     iou_cols = [c for c in hist.columns if c.startswith('iou_')]
     atomic_write(out/'per_class_iou.csv', lambda t: hist[['epoch', *iou_cols]].to_csv(t, index=False), overwrite=True)
     cm = confusion_on(learn.model, dls.valid)
     miou, iou = iou_from_confusion(cm)
-    best_epoch = int(hist.epoch[hist.miou.idxmax()])
-    metrics = {'miou': miou, 'best_epoch': best_epoch, 'per_class_iou': {c: (None if np.isnan(v) else float(v)) for c, v in zip(CLASSES, iou)},
-               'n_valid': len(dls.valid_ds), 'epochs_run': int(hist.epoch.max()) + 1}
+    metrics = {'miou': miou, 'best_epoch': best_epoch, 'keep': cfg.keep, 'kept_epoch': kept, 'per_class_iou': {c: (None if np.isnan(v) else float(v)) for c, v in zip(CLASSES, iou)},
+               'n_valid': len(dls.valid_ds), 'epochs_run': last_epoch + 1}
     atomic_write(out/'metrics.json', lambda t: t.write_text(json.dumps(metrics, indent=1)), overwrite=True)
     np.save(out/'confusion_matrix.npy', cm)
     fig, ax = plt.subplots(figsize=(7, 4)); plot_history(hist, ax); ax.set_title(cfg.run_name, fontsize=9); fig.tight_layout()
     save_figure(fig, out/'learning_curve.png')
-    fig, ax = plt.subplots(figsize=(7.5, 6.5)); plot_confusion(cm, ax, f'{cfg.run_name}: validation fold, best epoch {best_epoch}, mIoU {miou:.4f}'); fig.tight_layout()
+    fig, ax = plt.subplots(figsize=(7.5, 6.5)); plot_confusion(cm, ax, f'{cfg.run_name}: validation fold, {cfg.keep} epoch {kept}, mIoU {miou:.4f}'); fig.tight_layout()
     save_figure(fig, out/'confusion_matrix.png')
-    print(f"{cfg.run_name}: validation mIoU {miou:.4f} (best epoch {best_epoch}); wrote {out}")
+    print(f"{cfg.run_name}: validation mIoU {miou:.4f} ({cfg.keep} epoch {kept}" + ('' if kept == best_epoch else f"; best epoch {best_epoch}") + f"); wrote {out}")
     return metrics
 
 # %% ../nbs/14_train.ipynb #3279e221
