@@ -75,7 +75,7 @@ class TrainConfig:
     class_weights:list|str|None=None     # comma-separated per-class CE weights (11 numbers), or 'balanced': from the run's training images (balanced_class_weights)
     seed:int=42                          # seed of model init, augmentation and shuffling
     patience:int=3                       # early stopping patience on validation loss
-    keep:str='best'                      # the epoch saved as model.pth: best (validation mIoU, so chosen on the images it is scored on: that score is optimistic) or last (chosen blind)
+    keep:str='best'                      # the epoch saved as model.pth: best (validation mIoU, so chosen on the images it is scored on: that score is optimistic) or last (the last epoch trained: chosen blind when patience >= epochs)
     precision:str='auto'                 # auto (from the hardware: bf16 where it is native, else fp32 on CPU), fp32, bf16, fp16
     channels_last:bool=True              # model and batches in channels_last memory format
     num_workers:int=0                    # data loader processes
