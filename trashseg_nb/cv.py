@@ -215,6 +215,7 @@ def compare_confusions(base:tuple,            # (image ids, per-image confusions
                        seed:int=0,
                        min_images:int=10,     # classes in fewer of the images are left out of the common-class delta
                        names:tuple=('base', 'other'), # what to call the two in errors (e.g. their files)
+                       return_resamples:bool=False,   # also return the resamples: 'images' (their order), 'base' and 'other', each (mIoU per resample, IoU per resample and class)
                       )->dict:                # pooled mIoU of both, delta (other - base) with a paired 95 % interval, per-class deltas
     "Pooled mIoU of `other` minus `base` on `images` (all classes, and the common ones), with paired bootstrap intervals over images (the same resamples for both)."
     (ids_a, cms_a), (ids_b, cms_b) = base, other
@@ -239,7 +240,8 @@ def compare_confusions(base:tuple,            # (image ids, per-image confusions
             'outside_noise': bool(lo > 0 or hi < 0), 'n_images': len(images), 'n_boot': n_boot,
             'delta_common': float(np.nanmean(ib[common]) - np.nanmean(ia[common])), 'common_ci_low': float(c_lo), 'common_ci_high': float(c_hi),
             'common_outside_noise': bool(c_lo > 0 or c_hi < 0), 'common_classes': [c for k, c in enumerate(CLASSES) if common[k]],
-            'per_class_delta': {c: None if np.isnan(ib[k] - ia[k]) else float(ib[k] - ia[k]) for k, c in enumerate(CLASSES)}}
+            'per_class_delta': {c: None if np.isnan(ib[k] - ia[k]) else float(ib[k] - ia[k]) for k, c in enumerate(CLASSES)},
+            **({'resamples': {'images': list(images), 'base': (boot_a, ci_a), 'other': (boot_b, ci_b)}} if return_resamples else {})}
 
 
 # %% ../nbs/15_cv.ipynb #c212c75c
