@@ -41,7 +41,7 @@ RECIPES = {
     'default': {},
     'gpu-large': dict(encoder='convnext_base.fb_in22k_ft_in1k', decoder='upernet', pretrained='timm', size=512, bs=8, epochs=40,
                       lr_enc=6e-6, lr_dec=6e-5, layer_decay=0.9, precision='auto', patience=5, num_workers=4),
-    'cpu-best': {},   # the levers that beat the default at 20 epochs by pooled 5-fold CV: none so far (nbs/experiments/full_budget.ipynb)
+    'cpu-best': dict(encoder='tf_efficientnet_lite2', epochs=20, patience=20, keep='last'),   # the judged winner at 20 epochs by pooled 5-fold CV: Lite2, last epoch kept (nbs/experiments/epoch_screen.ipynb)
 }   # name -> settings that differ from TrainConfig's defaults
 
 # %% ../nbs/14_train.ipynb #6a0a5b9c
