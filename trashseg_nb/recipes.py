@@ -12,12 +12,12 @@ import pandas as pd
 import torch
 from .data import load_coco
 from .train import TrainConfig, train_run
-from .cv import cv_run, cv_folder, fold_config, fold_state
+from .cv import cv_run, cv_folder, fold_config, fold_state, cv_train, oof_predict
 
 # %% auto #0
 __all__ = ['SEARCH_BUDGET', 'LEVERS', 'budget_spent', 'budget_epochs', 'lever_run_name', 'lever_config', 'cv_result', 'run_lever',
            'run_search', 'results_frame', 'search_results', 'lever_table', 'pooled_seed_sd', 'plot_lever_deltas',
-           'combine_levers']
+           'combine_levers', 'train_and_predict', 'fold_run_summary']
 
 # %% ../nbs/22_recipes.ipynb #9524941a
 SEARCH_BUDGET = 20.0   # epochs x (side/256)^2 per training image: the issue's peer, smp Unet lite0 at 256 px for 20 epochs
@@ -214,3 +214,32 @@ def combine_levers(table:pd.DataFrame,     # from `lever_table`
         if any(k in merged for k in changes): dropped.append(lever); continue
         merged.update(changes)
     return merged, dropped
+
+# %% ../nbs/22_recipes.ipynb #b30f4419
+def train_and_predict(cfg:TrainConfig,         # an arm's CV settings (`lever_config(..., fold=None)`)
+                      folds:list,              # the folds to train and predict
+                      tta:str|None='flip',     # TTA of the out-of-fold predictions
+                      full_schedule:bool=True, # refuse folds that stopped before `cfg.epochs` (an arm scored at its last epoch)
+                     )->Path:                  # the arm's oof.csv
+    "Train `folds` of an arm's CV (finished folds read back, started ones resumed) and predict their validation images, unless they are predicted already."
+    cv_train(cfg, folds=folds)
+    cv = cv_folder(cfg)
+    if full_schedule:
+        short = {f: n for f in folds if (n := json.loads((cv/f'fold{f}'/'metrics.json').read_text())['epochs_run']) != cfg.epochs}
+        if short: raise RuntimeError(f"{cv}: folds stopped before epoch {cfg.epochs} (fold: epochs run): {short}")
+    index = cv/'oof_probs'/'index.csv'                  # which folds are predicted
+    if not index.is_file() or not set(folds) <= set(pd.read_csv(index).fold): oof_predict(cfg, folds=folds, tta=tta, overwrite=True)
+    return cv/'oof.csv'
+
+# %% ../nbs/22_recipes.ipynb #b14e97fd
+def fold_run_summary(cfg:TrainConfig,  # an arm's CV settings
+                     fold:int,         # one of its trained folds
+                    )->dict:           # one row of a runs table
+    "One fold of an arm: epochs, validation mIoU without TTA (last and best epoch), training, pseudo-labelled and validation images, median epoch and total time from `history.csv` (fastai's 'mm:ss'), and the CPU, threads and precision it trained with."
+    run = cv_folder(cfg)/f'fold{fold}'
+    hist, rec = pd.read_csv(run/'history.csv'), json.loads((run/'config.json').read_text())
+    secs = hist.time.map(lambda t: sum(int(x) * 60 ** k for k, x in enumerate(reversed(str(t).split(':')))))
+    hw = rec['hardware']
+    return {'fold': fold, 'size': cfg.size, 'epochs': len(hist), 'last_miou_no_tta': float(hist.miou.iloc[-1]), 'best_miou_no_tta': float(hist.miou.max()),
+            'n_train': rec['n_train'], 'n_pseudo': rec.get('n_pseudo', 0), 'n_valid': rec['n_valid'], 'median_epoch_min': secs.median() / 60,
+            'train_min': secs.sum() / 60, 'cpu': hw['cpu'], 'threads': hw.get('threads'), 'precision': hw['precision']}
