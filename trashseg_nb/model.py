@@ -37,7 +37,7 @@ def lite_to_timm(state_dict:dict,  # lukemelas-style EfficientNet-Lite state dic
                  encoder:str='tf_efficientnet_lite0', # the timm model it maps onto
                 )->dict:           # state dict in timm's naming
     "Map lukemelas EfficientNet-Lite weights onto timm's `tf_efficientnet_lite*`, key by key in module order."
-    target = timm.create_model(encoder, pretrained=False).state_dict()
+    with torch.device('meta'): target = timm.create_model(encoder, pretrained=False).state_dict()   # names and shapes only: no memory, no random numbers drawn
     if len(state_dict) != len(target): raise ValueError(f"{len(state_dict)} keys to map onto {len(target)} keys of {encoder}")
     out = {}
     for (src_key, value), (dst_key, ref) in zip(state_dict.items(), target.items()):
