@@ -82,9 +82,14 @@ def oof_predict(cfg:TrainConfig,      # the CV's settings
                 tta:str|None='flip',  # TTA views of the OOF predictions
                 overwrite:bool=False, # replace earlier OOF predictions
                )->Path:               # oof.csv
-    "Predict every fold's validation images with that fold's model; write `oof.csv` and `oof_probs/` (fold subfolders, one index)."
+    "Predict every fold's validation images with that fold's model; write `oof.csv` and `oof_probs/` (fold subfolders, one index) for these folds, which must include every fold predicted before."
     cv, folds = cv_folder(cfg), list(range(cfg.k)) if folds is None else list(folds)
     coco = require_labels(load_coco(data_file(cfg.coco, cfg.data)), 'out-of-fold prediction')
+    index_file = cv/'oof_probs'/'index.csv'   # oof.csv and the index are rewritten whole, so the folds they hold must be asked for again
+    earlier = sorted(set(pd.read_csv(index_file).fold) - set(folds)) if index_file.is_file() else []
+    if earlier: raise ValueError(f"{index_file} holds the OOF predictions of folds {earlier} too: predicting folds {folds} alone would drop them "
+                                 f"from oof.csv; predict them again with the others (folds={sorted(set(folds) | set(earlier))}, overwrite=True) "
+                                 f"or delete {cv/'oof_probs'} and {cv/'oof.csv'} to start over")
     seen, rows = {}, []
     for f in folds:
         run = fold_config(cfg, f).run_dir

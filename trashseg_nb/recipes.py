@@ -221,14 +221,15 @@ def train_and_predict(cfg:TrainConfig,         # an arm's CV settings (`lever_co
                       tta:str|None='flip',     # TTA of the out-of-fold predictions
                       full_schedule:bool=True, # refuse folds that stopped before `cfg.epochs` (an arm scored at its last epoch)
                      )->Path:                  # the arm's oof.csv
-    "Train `folds` of an arm's CV (finished folds read back, started ones resumed) and predict their validation images, unless they are predicted already."
+    "Train `folds` of an arm's CV (finished folds read back, started ones resumed) and predict their validation images, unless they are predicted already (then every predicted fold again, with one TTA)."
     cv_train(cfg, folds=folds)
     cv = cv_folder(cfg)
     if full_schedule:
         short = {f: n for f in folds if (n := json.loads((cv/f'fold{f}'/'metrics.json').read_text())['epochs_run']) != cfg.epochs}
         if short: raise RuntimeError(f"{cv}: folds stopped before epoch {cfg.epochs} (fold: epochs run): {short}")
     index = cv/'oof_probs'/'index.csv'                  # which folds are predicted
-    if not index.is_file() or not set(folds) <= set(pd.read_csv(index).fold): oof_predict(cfg, folds=folds, tta=tta, overwrite=True)
+    predicted = set(pd.read_csv(index).fold) if index.is_file() else set()
+    if not set(folds) <= predicted: oof_predict(cfg, folds=sorted(set(folds) | predicted), tta=tta, overwrite=True)   # oof.csv keeps the folds predicted before, all with this TTA
     return cv/'oof.csv'
 
 # %% ../nbs/22_recipes.ipynb #b14e97fd

@@ -138,8 +138,19 @@ def _numbers(s:str, name:str, alternative:str='')->list[float]:
     try: return [float(w) for w in s.split(',')]
     except ValueError: raise ValueError(f"{name}: {s!r} is not a comma-separated list of numbers" + (f" {alternative}" if alternative else '')) from None
 
+def _recipe_problems(c)->list[str]:
+    "A named recipe must be one of `RECIPES` and carry its settings: `TrainConfig(recipe=...)` alone only labels the defaults."
+    if c.recipe is None: return []
+    if c.recipe not in RECIPES: return [f"unknown recipe {c.recipe!r}; choose {', '.join(RECIPES)}"]
+    default = {f.name: f.default for f in fields(c)}
+    own = {k: v for k, v in RECIPES[c.recipe].items() if v != default[k]}   # what the recipe changes
+    if own and all(getattr(c, k) == default[k] for k in own):
+        return [f"recipe {c.recipe!r} is named but none of its settings are applied ({', '.join(f'{k}={v!r}' for k, v in own.items())}): "
+                f"build it with TrainConfig.from_recipe({c.recipe!r}, ...) (as trashseg_train --recipe does), or leave the recipe out"]
+    return []
+
 def _config_value_problems(c)->list[str]:
-    p = []
+    p = _recipe_problems(c)
     try: loss_parts(c.loss)
     except ValueError as e: p.append(str(e))
     if not timm.is_model(c.encoder): p.append(f"unknown encoder {c.encoder!r}: not a timm model name (e.g. tf_efficientnet_lite0, resnet50, convnext_tiny)")
@@ -398,9 +409,10 @@ def resolve_class_weights(cfg:TrainConfig, fold:FoldData)->TrainConfig:
 # %% ../nbs/14_train.ipynb #5cbc4614
 def library_versions()->dict:
     "Versions of Python and the libraries a run depends on."
-    import fastai, timm, torch
+    import cv2, fastai, numpy, PIL, timm, torch
     return {'python': platform.python_version(), 'torch': torch.__version__, 'fastai': fastai.__version__,
-            'timm': timm.__version__, 'albumentations': A.__version__}
+            'timm': timm.__version__, 'albumentations': A.__version__, 'numpy': numpy.__version__,
+            'opencv': cv2.__version__, 'pillow': PIL.__version__}   # numpy draws the augmentations' random numbers; OpenCV and Pillow decode and resize
 
 # %% ../nbs/14_train.ipynb #e50f1ac4
 def run_record(cfg:TrainConfig, fold:FoldData, dls, hardware:dict,
