@@ -107,7 +107,6 @@ class TrainConfig:
                     **settings,                # fields given explicitly: they win over the recipe (None values are ignored)
                    )->TrainConfig:
         "The settings of a named recipe, with the explicitly given ones on top, checked like any config."
-        if recipe is not None and recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; choose {', '.join(RECIPES)}")
         return cls(**{**RECIPES.get(recipe, {}), **{k: v for k, v in settings.items() if v is not None}, 'recipe': recipe})
 
     @property
