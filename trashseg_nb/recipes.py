@@ -54,6 +54,7 @@ LEVERS = {
     'lr x3':        dict(lr_enc=3e-4, lr_dec=3e-3),   # discriminative LRs re-checked: both three times higher
     'ema':          dict(ema=0.999),                  # 14_train's `WeightEMA`: validated and saved as the average of the weights
     'multi-scale':  dict(aug='multiscale'),           # 05_augment's multi-scale crops (0.5-2x) in place of `base`'s affine and resized crop
+    'repeat factor': dict(repeat_threshold=0.1),      # 14_train's repeat-factor sampling: images of classes in under 10 % of the training images drawn more often
 }   # lever name -> the settings it changes from the base (one lever at a time); epochs follow the budget
 
 def lever_run_name(lever:str, seed:int)->str:

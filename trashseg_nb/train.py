@@ -24,6 +24,7 @@ from .metrics import iou_from_confusion, plot_confusion
 from .learner import *
 from .learner import _skipped
 from fastai.callback.core import Callback
+from fastai.callback.data import WeightedDL
 from fastai.torch_core import get_model
 from timm.utils.model_ema import ModelEmaV3
 from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_STRATEGIES
@@ -33,8 +34,9 @@ __all__ = ['RECIPES', 'KEPT_EPOCHS', 'TRAIN_CHOICES', 'TrainConfig', 'config_pro
            'train_parser', 'train_cli', 'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder',
            'FoldData', 'read_ids', 'load_fold', 'add_extra_train', 'pseudo_folder', 'add_pseudo_labels',
            'add_online_copy_paste', 'fold_data', 'fold_dataloaders', 'balanced_class_weights', 'resolve_class_weights',
-           'library_versions', 'run_record', 'write_run_config', 'build_learner', 'WeightEMA', 'run_callbacks',
-           'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes', 'train_run']
+           'repeat_factors', 'library_versions', 'run_record', 'write_run_config', 'build_learner', 'WeightEMA',
+           'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes',
+           'train_run']
 
 # %% ../nbs/14_train.ipynb #a2f151f4
 RECIPES = {
@@ -73,6 +75,7 @@ class TrainConfig:
     aug:str='base'                       # augmentation preset(s): none, base, style, multiscale, joined by '+' (base+style)
     loss:str='ce'                        # ce, dice, focal, or a sum such as ce+dice
     class_weights:list|str|None=None     # comma-separated per-class CE weights (11 numbers), or 'balanced': from the run's training images (balanced_class_weights)
+    repeat_threshold:float|None=None     # repeat-factor sampling (LVIS), e.g. 0.1: an image whose rarest class is in a share f < this of the training images is drawn sqrt(this/f) times as often; epochs keep their length
     seed:int=42                          # seed of model init, augmentation and shuffling
     patience:int=3                       # early stopping patience on validation loss
     keep:str='best'                      # the epoch saved as model.pth: best (validation mIoU, so chosen on the images it is scored on: that score is optimistic) or last (the last epoch trained: chosen blind when patience >= epochs)
@@ -170,6 +173,8 @@ def _config_range_problems(c)->list[str]:
         p.append(f"class_weights needs {N_CLASSES} numbers >= 0, got {list(c.class_weights)}")
     if not 0 <= c.copy_paste_p <= 1: p.append(f"copy_paste_p {c.copy_paste_p} is not a probability")
     if not 0 <= c.pseudo_cap < 1: p.append(f"pseudo_cap {c.pseudo_cap} must be in [0, 1)")
+    if c.repeat_threshold is not None and not 0 < c.repeat_threshold <= 1: p.append(f"repeat_threshold {c.repeat_threshold} must be in (0, 1]: a share of the training images")
+    if c.repeat_threshold is not None and c.pseudo: p.append("repeat_threshold cannot be combined with pseudo: epochs with pseudo-labelled images draw them by pseudo_cap")
     if c.layer_decay is not None and not 0 < c.layer_decay <= 1: p.append(f"layer_decay {c.layer_decay} must be in (0, 1]")
     if c.ema is not None and not 0 < c.ema < 1: p.append(f"ema {c.ema} must be in (0, 1): the decay of the weights' average")
     if c.wd < 0 or not 0 < c.pct_start < 1: p.append(f"wd ({c.wd}) must be >= 0 and pct_start ({c.pct_start}) in (0, 1)")
@@ -377,11 +382,14 @@ def fold_data(cfg:TrainConfig)->FoldData:
 def fold_dataloaders(fold:FoldData, cfg:TrainConfig,
                      pseudo:bool=True, # include the pseudo-labelled images (when there are any)
                     ):
-    "fastai DataLoaders of the fold: training images (with the pseudo-labelled ones unless `pseudo=False`) and validation images; in a distributed run this rank's share of the batch, and an augmentation seed of its own."
+    "fastai DataLoaders of the fold: training images (with the pseudo-labelled ones unless `pseudo=False`) and validation images (with `repeat_threshold`, the training images drawn by their `repeat_factors`); in a distributed run this rank's share of the batch, and an augmentation seed of its own."
     rank, world = launched_world()
     args = dict(bs=cfg.bs // world, num_workers=cfg.num_workers, size=cfg.size, train_aug=fold.train_aug, encoder=cfg.encoder,
                 channels_last=cfg.channels_last, seed=cfg.seed + rank, masks=fold.masks)
-    if not (pseudo and fold.pseudo_ids): return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args)
+    if not (pseudo and fold.pseudo_ids):
+        if not cfg.repeat_threshold: return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args)
+        wgts = repeat_factors(fold.coco, fold.train_ids, cfg.repeat_threshold)   # fastai's WeightedDL draws with replacement, as many as there are images
+        return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args, dl_type=WeightedDL, dl_kwargs=[{'wgts': wgts}, {}])
     return seg_dataloaders(fold.coco, fold.train_ids + fold.pseudo_ids, fold.valid_ids, **args, **fold.dl_extra)
 
 # %% ../nbs/14_train.ipynb #d502a984
@@ -405,6 +413,19 @@ def resolve_class_weights(cfg:TrainConfig, fold:FoldData)->TrainConfig:
     if cfg.class_weights != 'balanced': return cfg
     return cfg.updated(class_weights=balanced_class_weights(fold.coco, fold.fold_train_ids))
 
+# %% ../nbs/14_train.ipynb #2165fcc4
+def repeat_factors(coco,                 # labelled index from `load_coco`
+                   ids:list,             # the training images, in the order the DataLoader holds them
+                   threshold:float=0.1,  # classes held by a smaller share of `ids` than this are repeated
+                  )->np.ndarray:         # one factor >= 1 per image of `ids`
+    "Repeat-factor sampling weights (LVIS): per image, the largest `max(1, sqrt(threshold / f))` over its classes, `f` the share of `ids` holding the class (1 for an image without objects)."
+    anns = annotation_table(coco)
+    anns = anns[anns.image_id.isin(set(ids))]
+    share = anns.groupby('class_id').image_id.nunique() / len(ids)
+    factor = np.maximum(1.0, np.sqrt(threshold / share))
+    per_image = anns.assign(factor=anns.class_id.map(factor)).groupby('image_id').factor.max()
+    return per_image.reindex(list(ids), fill_value=1.0).to_numpy()
+
 # %% ../nbs/14_train.ipynb #5cbc4614
 def library_versions()->dict:
     "Versions of Python and the libraries a run depends on."
@@ -420,12 +441,16 @@ def run_record(cfg:TrainConfig, fold:FoldData, dls, hardware:dict,
     "What config.json records beside the settings: run name, input hashes, sizes, fold ids, normalisation, processes and batch semantics, versions, machine."
     mean, std = encoder_stats(cfg.encoder)
     pseudo = {'n_pseudo': len(fold.pseudo_ids), 'n_pseudo_per_epoch': dls.train.n - len(fold.train_ids)} if fold.pseudo_ids else {}
+    repeat = {}
+    if cfg.repeat_threshold:
+        r = repeat_factors(fold.coco, fold.train_ids, cfg.repeat_threshold)
+        repeat = {'n_repeated': int((r > 1).sum()), 'max_repeat_factor': round(float(r.max()), 3)}
     procs = procs or {'world_size': 1, 'backend': None}
     world = {'world_size': procs['world_size'], 'backend': procs['backend'], 'bs_per_process': cfg.bs // procs['world_size'],
              'batch_semantics': 'bs is the global batch: each of world_size processes takes bs/world_size images per step, '
                                 'gradients are averaged over the processes, and the learning rates apply to that global batch unscaled'}
     return {'run': cfg.run_name, 'coco_path': str(fold.coco_path), **fold.hashes, 'n_train': len(fold.train_ids),
-            'n_valid': len(fold.valid_ids), **pseudo, 'mean': mean, 'std': std, **world, 'versions': library_versions(), 'hardware': hardware,
+            'n_valid': len(fold.valid_ids), **pseudo, **repeat, 'mean': mean, 'std': std, **world, 'versions': library_versions(), 'hardware': hardware,
             'train_ids': fold.train_ids, 'valid_ids': fold.valid_ids}
 
 # %% ../nbs/14_train.ipynb #fdd1b87a
