@@ -340,11 +340,16 @@ def rank_label_noise(labels:np.ndarray,  # (N, H, W) class maps: the labels as g
 def oof_labels_and_probs(cv:str|Path,   # a CV folder with oof_probs/ (from `oof_predict`)
                          coco,          # the labelled COCO of the CV
                          size:int=128,  # side of the arrays (a divisor of 256)
+                         folds:list|None=None, # only these folds' predictions (default: every fold in the index)
                         )->tuple[pd.DataFrame, np.ndarray, np.ndarray]: # (OOF index, (N, size, size) labels, (N, 11, size, size) probabilities)
     "The labels and out-of-fold probabilities of a CV as arrays, at the submission's 256x256 reduced to `size`."
     cv = Path(cv); index = pd.read_csv(cv/'oof_probs'/'index.csv')
     unknown = sorted(set(index.image_id) - set(coco.imgs))
     if unknown: raise ValueError(f"{cv/'oof_probs'/'index.csv'}: image ids {unknown[:10]} are not in {coco.source}")
+    if folds is not None:
+        missing = sorted(set(folds) - set(index.fold))
+        if missing: raise ValueError(f"{cv/'oof_probs'/'index.csv'} holds no predictions of fold(s) {missing}; it holds folds {sorted(set(index.fold))}")
+        index = index[index.fold.isin(folds)].reset_index(drop=True)
     if SUB_SIZE % size: raise ValueError(f"size {size} does not divide {SUB_SIZE}")
     cache = MaskCache(coco)
     labels = np.stack([resize_mask(to_submission_size(cache.mask(i)), size, size) for i in index.image_id])   # the truth the score uses, nearest
@@ -466,9 +471,10 @@ def oof_pseudo_thresholds(cv:str|Path,         # a teacher CV folder with oof_pr
                           precision:float=0.8, # see `pick_pseudo_thresholds`
                           min_pixels:int=100,
                           size:int=128,        # side of the arrays (see `oof_labels_and_probs`)
+                          folds:list|None=None, # tune on these folds' predictions only (default: all)
                          )->tuple[dict, pd.DataFrame]: # (class name -> threshold, the curves)
     "Per-class pseudo-label thresholds tuned on a CV's out-of-fold predictions, where the truth is known."
-    _, labels, probs = oof_labels_and_probs(cv, coco, size)
+    _, labels, probs = oof_labels_and_probs(cv, coco, size, folds)
     curves = pseudo_threshold_curves(labels, probs)
     return pick_pseudo_thresholds(curves, precision, min_pixels), curves
 

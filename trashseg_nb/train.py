@@ -33,10 +33,10 @@ from .pseudo_label import PseudoLabels, WithPseudoLabels, PseudoCapDL, PSEUDO_ST
 __all__ = ['RECIPES', 'KEPT_EPOCHS', 'TRAIN_CHOICES', 'TrainConfig', 'config_problems', 'field_docs', 'config_parser',
            'train_parser', 'train_cli', 'resumable_run', 'check_run_folder', 'prepare_run_folder', 'settle_run_folder',
            'FoldData', 'read_ids', 'load_fold', 'add_extra_train', 'pseudo_folder', 'add_pseudo_labels',
-           'add_online_copy_paste', 'fold_data', 'fold_dataloaders', 'balanced_class_weights', 'resolve_class_weights',
-           'repeat_factors', 'library_versions', 'run_record', 'write_run_config', 'build_learner', 'WeightEMA',
-           'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit', 'save_figure', 'write_report', 'check_processes',
-           'train_run']
+           'add_online_copy_paste', 'repeat_factors', 'add_repeat_factors', 'fold_data', 'fold_dataloaders',
+           'balanced_class_weights', 'resolve_class_weights', 'library_versions', 'run_record', 'write_run_config',
+           'build_learner', 'WeightEMA', 'run_callbacks', 'wandb_callbacks', 'init_weights', 'fit', 'save_figure',
+           'write_report', 'check_processes', 'train_run']
 
 # %% ../nbs/14_train.ipynb #a2f151f4
 RECIPES = {
@@ -299,6 +299,7 @@ class FoldData:
     train_aug:object=None         # albumentations training pipeline
     pseudo_ids:list=field(default_factory=list)   # pseudo-labelled images (sampled per epoch by PseudoCapDL)
     dl_extra:dict=field(default_factory=dict)     # DataLoader class and arguments for the training side
+    repeat_weights:object=None    # one repeat factor per image of train_ids (`add_repeat_factors`); None: drawn uniformly
     hashes:dict=field(default_factory=dict)       # sha1 of every input file, for config.json
     callbacks:list=field(default_factory=list)    # plug-ins' callback factories f(fold, cfg), called once the model exists
 
@@ -369,27 +370,47 @@ def add_online_copy_paste(fold:FoldData, cfg:TrainConfig)->FoldData:
     fold.train_aug = A.Compose([CopyPaste(bank, p=cfg.copy_paste_p), *(fold.train_aug.transforms if fold.train_aug is not None else [])])
     return fold
 
+# %% ../nbs/14_train.ipynb #2165fcc4
+def repeat_factors(coco,                 # labelled index from `load_coco`
+                   ids:list,             # the training images, in the order the DataLoader holds them
+                   threshold:float=0.1,  # classes held by a smaller share of `ids` than this are repeated
+                  )->np.ndarray:         # one factor >= 1 per image of `ids`
+    "Repeat-factor sampling weights (LVIS): per image, the largest `max(1, sqrt(threshold / f))` over its classes, `f` the share of `ids` holding the class (1 for an image without objects)."
+    anns = annotation_table(coco)
+    anns = anns[anns.image_id.isin(set(ids))]
+    share = anns.groupby('class_id').image_id.nunique() / len(ids)
+    factor = np.maximum(1.0, np.sqrt(threshold / share))
+    per_image = anns.assign(factor=anns.class_id.map(factor)).groupby('image_id').factor.max()
+    return per_image.reindex(list(ids), fill_value=1.0).to_numpy()
+
+# %% ../nbs/14_train.ipynb #a7c3e5f1
+def add_repeat_factors(fold:FoldData, cfg:TrainConfig)->FoldData:
+    "Plug-in: with `repeat_threshold`, every training image's `repeat_factors` (generated images included), computed once: the weights the training DataLoader draws by, and what the run records."
+    if not cfg.repeat_threshold: return fold
+    fold.repeat_weights = repeat_factors(fold.coco, fold.train_ids, cfg.repeat_threshold)
+    return fold
+
 # %% ../nbs/14_train.ipynb #f5c106cb
 def fold_data(cfg:TrainConfig)->FoldData:
-    "Step 1, data: the fold, with generated images, pseudo-labels and online copy-paste plugged in, in that order."
+    "Step 1, data: the fold, with generated images, pseudo-labels, online copy-paste and repeat factors plugged in, in that order."
     fold = add_extra_train(load_fold(cfg), cfg)
     fold.masks = MaskCache(fold.coco)
     fold = add_pseudo_labels(fold, cfg)
     fold.train_aug = get_aug(cfg.aug, cfg.size)
-    return add_online_copy_paste(fold, cfg)
+    return add_repeat_factors(add_online_copy_paste(fold, cfg), cfg)
 
 # %% ../nbs/14_train.ipynb #d459b81b
 def fold_dataloaders(fold:FoldData, cfg:TrainConfig,
                      pseudo:bool=True, # include the pseudo-labelled images (when there are any)
                     ):
-    "fastai DataLoaders of the fold: training images (with the pseudo-labelled ones unless `pseudo=False`) and validation images (with `repeat_threshold`, the training images drawn by their `repeat_factors`); in a distributed run this rank's share of the batch, and an augmentation seed of its own."
+    "fastai DataLoaders of the fold: training images (with the pseudo-labelled ones unless `pseudo=False`) and validation images (with `repeat_threshold`, the training images drawn by `fold.repeat_weights`); in a distributed run this rank's share of the batch, and an augmentation seed of its own."
     rank, world = launched_world()
     args = dict(bs=cfg.bs // world, num_workers=cfg.num_workers, size=cfg.size, train_aug=fold.train_aug, encoder=cfg.encoder,
                 channels_last=cfg.channels_last, seed=cfg.seed + rank, masks=fold.masks)
     if not (pseudo and fold.pseudo_ids):
-        if not cfg.repeat_threshold: return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args)
-        wgts = repeat_factors(fold.coco, fold.train_ids, cfg.repeat_threshold)   # fastai's WeightedDL draws with replacement, as many as there are images
-        return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args, dl_type=WeightedDL, dl_kwargs=[{'wgts': wgts}, {}])
+        if fold.repeat_weights is None: return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args)
+        return seg_dataloaders(fold.coco, fold.train_ids, fold.valid_ids, **args,   # fastai's WeightedDL draws with replacement, as many as there are images
+                               dl_type=WeightedDL, dl_kwargs=[{'wgts': fold.repeat_weights}, {}])
     return seg_dataloaders(fold.coco, fold.train_ids + fold.pseudo_ids, fold.valid_ids, **args, **fold.dl_extra)
 
 # %% ../nbs/14_train.ipynb #d502a984
@@ -413,19 +434,6 @@ def resolve_class_weights(cfg:TrainConfig, fold:FoldData)->TrainConfig:
     if cfg.class_weights != 'balanced': return cfg
     return cfg.updated(class_weights=balanced_class_weights(fold.coco, fold.fold_train_ids))
 
-# %% ../nbs/14_train.ipynb #2165fcc4
-def repeat_factors(coco,                 # labelled index from `load_coco`
-                   ids:list,             # the training images, in the order the DataLoader holds them
-                   threshold:float=0.1,  # classes held by a smaller share of `ids` than this are repeated
-                  )->np.ndarray:         # one factor >= 1 per image of `ids`
-    "Repeat-factor sampling weights (LVIS): per image, the largest `max(1, sqrt(threshold / f))` over its classes, `f` the share of `ids` holding the class (1 for an image without objects)."
-    anns = annotation_table(coco)
-    anns = anns[anns.image_id.isin(set(ids))]
-    share = anns.groupby('class_id').image_id.nunique() / len(ids)
-    factor = np.maximum(1.0, np.sqrt(threshold / share))
-    per_image = anns.assign(factor=anns.class_id.map(factor)).groupby('image_id').factor.max()
-    return per_image.reindex(list(ids), fill_value=1.0).to_numpy()
-
 # %% ../nbs/14_train.ipynb #5cbc4614
 def library_versions()->dict:
     "Versions of Python and the libraries a run depends on."
@@ -441,10 +449,8 @@ def run_record(cfg:TrainConfig, fold:FoldData, dls, hardware:dict,
     "What config.json records beside the settings: run name, input hashes, sizes, fold ids, normalisation, processes and batch semantics, versions, machine."
     mean, std = encoder_stats(cfg.encoder)
     pseudo = {'n_pseudo': len(fold.pseudo_ids), 'n_pseudo_per_epoch': dls.train.n - len(fold.train_ids)} if fold.pseudo_ids else {}
-    repeat = {}
-    if cfg.repeat_threshold:
-        r = repeat_factors(fold.coco, fold.train_ids, cfg.repeat_threshold)
-        repeat = {'n_repeated': int((r > 1).sum()), 'max_repeat_factor': round(float(r.max()), 3)}
+    r = fold.repeat_weights
+    repeat = {} if r is None else {'n_repeated': int((r > 1).sum()), 'max_repeat_factor': round(float(r.max()), 3)}
     procs = procs or {'world_size': 1, 'backend': None}
     world = {'world_size': procs['world_size'], 'backend': procs['backend'], 'bs_per_process': cfg.bs // procs['world_size'],
              'batch_semantics': 'bs is the global batch: each of world_size processes takes bs/world_size images per step, '
