@@ -28,8 +28,8 @@ __all__ = ['NOISE_FILES', 'PSEUDO_THRESHOLDS', 'cv_folder', 'fold_config', 'fold
            'oof_predict', 'image_confusions', 'bootstrap_iou', 'cv_estimate', 'plot_cv', 'compare_confusions',
            'compare_cv', 'fold_ensemble', 'nested_fold_ensemble', 'rank_label_noise', 'oof_labels_and_probs',
            'label_noise', 'write_suspects', 'plot_noise_gallery', 'write_noise_report', 'pseudo_threshold_curves',
-           'pick_pseudo_thresholds', 'oof_pseudo_thresholds', 'cv_pseudo_labels', 'teacher_pseudo_labels', 'cv_run',
-           'cv_parser', 'cv_cli']
+           'pick_pseudo_thresholds', 'oof_pseudo_thresholds', 'cv_pseudo_labels', 'crossfit_pseudo_thresholds',
+           'teacher_pseudo_labels', 'cv_run', 'cv_parser', 'cv_cli']
 
 # %% ../nbs/15_cv.ipynb #b678c839
 def cv_folder(cfg:TrainConfig)->Path:
@@ -459,11 +459,19 @@ def pseudo_threshold_curves(labels:np.ndarray,   # (N, H, W) class maps: the tru
 def pick_pseudo_thresholds(curves:pd.DataFrame,   # from `pseudo_threshold_curves`
                            precision:float=0.8,   # the agreement with the truth the kept pixels need
                            min_pixels:int=100,    # fewer kept pixels than this: too few to judge
+                           fallback:float|None=None, # a lower agreement for the classes no threshold brings to `precision` (None: none)
                           )->dict:                # class name -> threshold (`make_pseudo_labels`' class_thresholds)
-    "Per class, the lowest threshold whose kept pixels reach `precision` (with at least `min_pixels` of them); 1.0 where none does, so the class is only kept where the model gives it all the probability."
+    "Per class, the lowest threshold whose kept pixels reach `precision` (with at least `min_pixels` of them), else the one for `fallback`; 1.0 where none does, so the class is only kept where the model gives it all the probability."
     if not 0 < precision <= 1: raise ValueError(f"precision {precision} must be in (0, 1]")
-    ok = curves[(curves.precision >= precision) & (curves.kept_pixels >= min_pixels)]
-    return {c: float(ok.threshold[ok['class'] == c].min()) if (ok['class'] == c).any() else 1.0 for c in CLASSES}
+    if fallback is not None and not 0 < fallback < precision: raise ValueError(f"fallback {fallback} must be in (0, precision {precision})")
+    def lowest(target):
+        ok = curves[(curves.precision >= target) & (curves.kept_pixels >= min_pixels)]
+        return {c: float(ok.threshold[ok['class'] == c].min()) if (ok['class'] == c).any() else 1.0 for c in CLASSES}
+    picked = lowest(precision)
+    if fallback is None: return picked
+    lower = lowest(fallback)
+    return {c: t if t < 1 else lower[c] for c, t in picked.items()}
+
 
 # %% ../nbs/15_cv.ipynb #e40dabb3
 def oof_pseudo_thresholds(cv:str|Path,         # a teacher CV folder with oof_probs/ (from `oof_predict`)
@@ -472,55 +480,85 @@ def oof_pseudo_thresholds(cv:str|Path,         # a teacher CV folder with oof_pr
                           min_pixels:int=100,
                           size:int=128,        # side of the arrays (see `oof_labels_and_probs`)
                           folds:list|None=None, # tune on these folds' predictions only (default: all)
+                          fallback:float|None=None, # see `pick_pseudo_thresholds`
                          )->tuple[dict, pd.DataFrame]: # (class name -> threshold, the curves)
     "Per-class pseudo-label thresholds tuned on a CV's out-of-fold predictions, where the truth is known."
     _, labels, probs = oof_labels_and_probs(cv, coco, size, folds)
     curves = pseudo_threshold_curves(labels, probs)
-    return pick_pseudo_thresholds(curves, precision, min_pixels), curves
+    return pick_pseudo_thresholds(curves, precision, min_pixels, fallback), curves
 
 # %% ../nbs/15_cv.ipynb #65e86522
 def cv_pseudo_labels(cfg:TrainConfig,          # the teacher CV's settings (all folds finished)
                      test,                     # the unlabelled COCO to label (`load_coco`), e.g. test.json
                      out:str|Path,             # folder: one pseudo-label folder per fold, out/fold<f>
                      threshold:float=0.9,      # see `make_pseudo_labels`
-                     class_thresholds:dict|None=None, # e.g. from `oof_pseudo_thresholds`
+                     class_thresholds:dict|list|None=None, # e.g. from `oof_pseudo_thresholds`; a list: one per fold
                      tta:str|None='flip',
                      overwrite:bool=False,     # replace finished fold folders
                     )->str:                    # 'out/fold{fold}': the student CV's `pseudo`
     "Pseudo-labels of `test` by every fold's model of a teacher CV, each in its own folder, so the student's fold f learns only from teacher fold f, which never saw fold f's validation images; finished folders with the same thresholds are kept."
     out = Path(out)
+    per_fold = isinstance(class_thresholds, (list, tuple))
+    if per_fold and len(class_thresholds) != cfg.k: raise ValueError(f"{len(class_thresholds)} sets of class thresholds for {cfg.k} folds: give one per fold, or one for all")
     for f in range(cfg.k):
+        fold_thresholds = class_thresholds[f] if per_fold else class_thresholds
         run, dest = fold_config(cfg, f).run_dir, out/f'fold{f}'
         if fold_state(run) != 'done': raise FileNotFoundError(f"teacher fold {f} is not finished ({run}); train it first")
         if (dest/'pseudo.json').is_file() and not overwrite:
             done = json.loads((dest/'config.json').read_text())
-            asked = {'run': str(run), 'source_sha1': test.sha1, 'threshold': threshold, 'class_thresholds': class_thresholds, 'tta': tta}
+            asked = {'run': str(run), 'source_sha1': test.sha1, 'threshold': threshold, 'class_thresholds': fold_thresholds, 'tta': tta}
             differ = sorted(k for k, v in asked.items() if done.get(k) != v)
             if differ: raise FileExistsError(f"{dest} holds pseudo-labels with other settings ({', '.join(differ)}); pass overwrite=True or another folder")
             print(f"fold {f}: pseudo-labels kept ({dest})"); continue
-        make_pseudo_labels(run, test, dest, threshold, class_thresholds, tta, overwrite=overwrite)
+        make_pseudo_labels(run, test, dest, threshold, fold_thresholds, tta, overwrite=overwrite)
     return str(out/'fold{fold}')
 
 # %% ../nbs/15_cv.ipynb #b2d5c8f1
+def crossfit_pseudo_thresholds(cv:str|Path,         # a teacher CV folder with every fold's OOF predictions (from `oof_predict`)
+                               coco,                # the labelled COCO of the CV
+                               precision:float=0.8, # see `pick_pseudo_thresholds`
+                               fallback:float|None=None,
+                               min_pixels:int=100,
+                               size:int=128,        # side of the arrays (see `oof_labels_and_probs`)
+                              )->tuple[list, pd.DataFrame]: # (one class name -> threshold dict per fold, the curves with their fold)
+    "Per fold f, the pseudo-label thresholds tuned on the OOF predictions of the other folds only, so no image scored in fold f chooses the thresholds of the labels fold f's student learns from."
+    index, labels, probs = oof_labels_and_probs(cv, coco, size)
+    folds = sorted(index.fold.unique())
+    if len(folds) < 2: raise ValueError(f"{Path(cv)/'oof_probs'/'index.csv'} holds the OOF predictions of fold(s) {folds} only: cross-fitting needs two or more")
+    thresholds, all_curves = [], []
+    for f in folds:
+        rest = (index.fold != f).to_numpy()
+        curves = pseudo_threshold_curves(labels[rest], probs[rest])
+        thresholds.append(pick_pseudo_thresholds(curves, precision, min_pixels, fallback)); all_curves.append(curves.assign(fold=f))
+    return thresholds, pd.concat(all_curves, ignore_index=True)
+
+
+# %% ../nbs/15_cv.ipynb #b2d5c8f4
 def teacher_pseudo_labels(teacher:str|Path,    # a finished teacher CV folder (cv_config.json, the folds, oof_probs/)
                           test,                # the unlabelled COCO to label (`load_coco`), e.g. test.json
                           precision:float=0.8, # the OOF agreement the kept pixels need (`pick_pseudo_thresholds`)
                           tta:str|None='flip',
-                          out:str|Path|None=None, # default: <teacher>/pseudo-p<precision>
+                          out:str|Path|None=None, # default: <teacher>/pseudo-p<precision>[-else<fallback>]
                           overwrite:bool=False,
+                          fallback:float|None=None, # a lower agreement for the classes that never reach `precision`
                          )->str:               # the template 'out/fold{fold}' for a student CV's `pseudo`
-    "Per-fold pseudo-labels of `test` from a teacher CV, with per-class thresholds tuned on its out-of-fold predictions (saved beside them: thresholds.json, curves.csv); what `trashseg_cv --pseudo-from` runs."
+    "Per-fold pseudo-labels of `test` from a teacher CV, fold f's with thresholds tuned on the other folds' OOF predictions (saved beside them: thresholds.json, curves.csv); what `trashseg_cv --pseudo-from` runs."
     teacher = Path(teacher)
     for need in ('cv_config.json', 'oof_probs/index.csv'):
         if not (teacher/need).is_file(): raise FileNotFoundError(f"{teacher/need} not found: pass a CV folder finished by trashseg_cv")
     tcfg = TrainConfig(**json.loads((teacher/'cv_config.json').read_text()), out=str(teacher.parent), run=teacher.name)
-    out = Path(out) if out else teacher/f'pseudo-p{precision:g}'
-    thresholds, curves = oof_pseudo_thresholds(teacher, load_coco(data_file(tcfg.coco, tcfg.data)), precision)
-    print(f"thresholds tuned on {teacher.name}'s OOF predictions at precision {precision:g}: " + ', '.join(f"{c} {t:g}" for c, t in thresholds.items()))
+    out = Path(out) if out else teacher/(f'pseudo-p{precision:g}' + (f'-else{fallback:g}' if fallback else ''))
+    thresholds, curves = crossfit_pseudo_thresholds(teacher, load_coco(data_file(tcfg.coco, tcfg.data)), precision, fallback)
+    rule = f"precision {precision:g}" + (f", else {fallback:g}" if fallback else '')
+    for f, th in enumerate(thresholds):
+        print(f"fold {f}: thresholds tuned on the other folds' OOF predictions of {teacher.name} at {rule}: " + ', '.join(f"{c} {t:g}" for c, t in th.items() if t < 1))
     template = cv_pseudo_labels(tcfg, test, out, class_thresholds=thresholds, tta=tta, overwrite=overwrite)
-    atomic_write(out/'thresholds.json', lambda t: t.write_text(json.dumps({'precision': precision, 'teacher': str(teacher), 'thresholds': thresholds}, indent=1)), overwrite=True)
+    record = {'precision': precision, 'fallback': fallback, 'teacher': str(teacher), 'tuned_on': "the other folds' OOF predictions",
+              'thresholds': {f'fold{f}': th for f, th in enumerate(thresholds)}}
+    atomic_write(out/'thresholds.json', lambda t: t.write_text(json.dumps(record, indent=1)), overwrite=True)
     atomic_write(out/'curves.csv', lambda t: curves.to_csv(t, index=False), overwrite=True)
     return template
+
 
 # %% ../nbs/15_cv.ipynb #0c44e634
 def cv_run(cfg:TrainConfig,          # the settings every fold shares
@@ -567,19 +605,21 @@ def cv_parser()->argparse.ArgumentParser:
     p.add_argument('--hard-vote', action='store_true', help='also write a hard vote of the fold ensemble')
     p.add_argument('--n-boot', type=int, default=1000, help='bootstrap resamples (default: 1000)')
     p.add_argument('--noise-share', type=float, default=0.03, help='label-noise report (noise.csv, noise.png) and its top share in noise_suspects.txt, for --exclude-ids (default: 0.03; 0: no report)')
-    p.add_argument('--pseudo-from', help="a teacher CV folder: pseudo-label the --test images with its fold models, fold f's labels for fold f, thresholds tuned on its OOF predictions (instead of --pseudo)")
+    p.add_argument('--pseudo-from', help="a teacher CV folder: pseudo-label the --test images with its fold models, fold f's labels for fold f, with thresholds tuned on the other folds' OOF predictions (instead of --pseudo)")
     p.add_argument('--pseudo-precision', type=float, default=0.8, help='with --pseudo-from: the OOF agreement the kept pixels of each class need (default: 0.8)')
+    p.add_argument('--pseudo-fallback', type=float, help='with --pseudo-from: a lower agreement for the classes that never reach --pseudo-precision, e.g. 0.75 (default: none, they stay unlabelled)')
     p.add_argument('--overwrite', action='store_true', help='retrain finished folds and replace the predictions')
     p.add_argument('--debug', action='store_true', help='on an error, show the full Python traceback')
     return p
 
 def _cv_command(run_folds=None, tta='flip', test='test.json', hard_vote=False, n_boot=1000, noise_share=0.03, overwrite=False,
-                pseudo_from=None, pseudo_precision=0.8, **given):
+                pseudo_from=None, pseudo_precision=0.8, pseudo_fallback=None, **given):
     if 'fold' in given: raise ValueError("trashseg_cv trains every fold: choose some with --run-folds 0,2 (--fold is trashseg_train's)")
     if pseudo_from:
         if 'pseudo' in given: raise ValueError("--pseudo-from makes the pseudo-labels itself: leave out --pseudo")
         if test in (None, 'none'): raise ValueError("--pseudo-from labels the --test images: give a --test COCO file")
-        given['pseudo'] = teacher_pseudo_labels(pseudo_from, load_coco(data_file(test, given.get('data'))), pseudo_precision, None if tta == 'none' else tta)
+        given['pseudo'] = teacher_pseudo_labels(pseudo_from, load_coco(data_file(test, given.get('data'))), pseudo_precision, None if tta == 'none' else tta,
+                                                fallback=pseudo_fallback)
     try: folds = [int(f) for f in str(run_folds).split(',')] if run_folds else None
     except ValueError: raise ValueError(f"--run-folds {run_folds!r} is not a comma-separated list of fold numbers") from None
     cv_run(TrainConfig.from_recipe(**given), folds, None if tta == 'none' else tta, None if test == 'none' else test, hard_vote, n_boot, noise_share or None, overwrite)
