@@ -547,6 +547,9 @@ def teacher_pseudo_labels(teacher:str|Path,    # a finished teacher CV folder (c
     for need in ('cv_config.json', 'oof_probs/index.csv'):
         if not (teacher/need).is_file(): raise FileNotFoundError(f"{teacher/need} not found: pass a CV folder finished by trashseg_cv")
     tcfg = TrainConfig(**json.loads((teacher/'cv_config.json').read_text()), out=str(teacher.parent), run=teacher.name)
+    missing = sorted(set(range(tcfg.k)) - set(pd.read_csv(teacher/'oof_probs'/'index.csv').fold))
+    if missing: raise ValueError(f"{teacher/'oof_probs'/'index.csv'} holds no OOF predictions of fold(s) {missing}: each fold's thresholds are tuned on "
+                                 f"the other folds' predictions, so predict every fold of the teacher first (oof_predict, or trashseg_cv)")
     out = Path(out) if out else teacher/(f'pseudo-p{precision:g}' + (f'-else{fallback:g}' if fallback else ''))
     thresholds, curves = crossfit_pseudo_thresholds(teacher, load_coco(data_file(tcfg.coco, tcfg.data)), precision, fallback)
     rule = f"precision {precision:g}" + (f", else {fallback:g}" if fallback else '')
